@@ -1,0 +1,207 @@
+"""Chunking: split a report's cleaned pages into verbatim passages that know their page, section and paragraph number."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .clean import looks_like_heading
+from .records import Page, Passage
+
+PAGE_JOIN = "\n\n"
+_PARAGRAPH_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\d{0,2}\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9\u2022])")
+_NO_BREAK_AFTER = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|No|Nos|para|paras|cf|vs|approx|etc|e\.g|i\.e|Fig|Vol|Ch)\.|\b[A-Z]\.)$"
+)
+_SENTENCE_END = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*\d{0,2}$")
+
+
+@dataclass(frozen=True)
+class _Unit:
+    start: int
+    end: int
+    heading: bool
+    words: int
+
+
+def document_text(pages: Sequence[Page]) -> str:
+    """The text passages are cut from: every page's cleaned text joined by a blank line."""
+    return PAGE_JOIN.join(page.text for page in pages)
+
+
+def chunk_pages(
+    pages: Sequence[Page],
+    file: str,
+    sha256: str,
+    *,
+    min_words: int = 60,
+    max_words: int = 200,
+    overlap_sentences: int = 1,
+) -> list[Passage]:
+    """Split a report into passages.
+
+    Paragraphs under the same heading are grouped up to ``max_words``; a paragraph longer
+    than that is split at sentence boundaries, repeating ``overlap_sentences`` sentences
+    between its pieces. Every passage's text is an exact slice of :func:`document_text`.
+    """
+    text = document_text(pages)
+    page_starts = _page_starts(pages)
+    spans: list[tuple[int, int, str]] = []  # start, end, section
+    section = ""
+    group: list[_Unit] = []
+
+    def flush() -> None:
+        if group:
+            spans.append((group[0].start, group[-1].end, section))
+            group.clear()
+
+    for unit in _units(text, page_starts, pages):
+        if unit.heading:
+            flush()
+            section = re.sub(r"\s+", " ", text[unit.start : unit.end])
+            continue
+        if unit.words > max_words:
+            flush()
+            spans.extend((s, e, section) for s, e in _split_long(text, unit, max_words, overlap_sentences))
+            continue
+        if group and sum(u.words for u in group) + unit.words > max_words:
+            flush()
+        group.append(unit)
+    flush()
+
+    passages = []
+    for start, end, span_section in _merge_small(spans, text, min_words, max_words):
+        body = text[start:end]
+        first, last = _page_at(page_starts, start), _page_at(page_starts, end - 1)
+        number = _PARAGRAPH_NUMBER.match(body)
+        passages.append(
+            Passage(
+                id=f"{sha256[:12]}-{len(passages):04d}",
+                file=file,
+                page=pages[first].number,
+                page_end=pages[last].number,
+                page_label=pages[first].label,
+                section=span_section,
+                paragraph=number.group(1) if number else "",
+                text=body,
+            )
+        )
+    return passages
+
+
+def _page_starts(pages: Sequence[Page]) -> list[int]:
+    starts, offset = [], 0
+    for page in pages:
+        starts.append(offset)
+        offset += len(page.text) + len(PAGE_JOIN)
+    return starts
+
+
+def _page_at(page_starts: list[int], offset: int) -> int:
+    lo, hi = 0, len(page_starts) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if page_starts[mid] <= offset:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _units(text: str, page_starts: list[int], pages: Sequence[Page]) -> list[_Unit]:
+    """Paragraphs with their offsets; a paragraph that runs on over a page break becomes one unit."""
+    raw: list[tuple[int, int, int]] = []  # start, end, page index
+    for index, page in enumerate(pages):
+        offset = page_starts[index]
+        for match in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", page.text):
+            raw.append((offset + match.start(), offset + match.end(), index))
+    units: list[_Unit] = []
+    for start, end, index in raw:
+        body = text[start:end]
+        heading = looks_like_heading(body, standalone=True)
+        if (
+            units
+            and not heading
+            and not units[-1].heading
+            and _page_at(page_starts, units[-1].end - 1) == index - 1
+            and _is_last_on_page(raw, units[-1].end)
+            and _is_first_on_page(raw, start, index)
+            and not _SENTENCE_END.search(text[units[-1].start : units[-1].end])
+            and body[:1].islower()
+        ):
+            previous = units.pop()
+            units.append(_Unit(previous.start, end, False, previous.words + len(body.split())))
+            continue
+        units.append(_Unit(start, end, heading, len(body.split())))
+    return units
+
+
+def _is_last_on_page(raw: list[tuple[int, int, int]], end: int) -> bool:
+    for i, (_, e, index) in enumerate(raw):
+        if e == end:
+            return i + 1 == len(raw) or raw[i + 1][2] != index
+    return False
+
+
+def _is_first_on_page(raw: list[tuple[int, int, int]], start: int, index: int) -> bool:
+    return next(s for s, _, i in raw if i == index) == start
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Offsets of the sentences in ``text[start:end]``, never breaking after "Mr." or "e.g."."""
+    end = len(text) if end is None else end
+    spans, cursor = [], start
+    for match in _SENTENCE_BREAK.finditer(text, start, end):
+        if _NO_BREAK_AFTER.search(text[max(cursor, match.start() - 8) : match.start()].rstrip("\"'\u201d\u2019)]")):
+            continue
+        sentence_end = match.start() + len(match.group(0).rstrip())
+        if text[cursor:sentence_end].strip():
+            spans.append((cursor, sentence_end))
+        cursor = match.end()
+    if text[cursor:end].strip():
+        spans.append((cursor, end))
+    return spans
+
+
+def _split_long(text: str, unit: _Unit, max_words: int, overlap: int) -> list[tuple[int, int]]:
+    sentences = sentence_spans(text, unit.start, unit.end)
+    pieces = math.ceil(unit.words / max_words)
+    target = unit.words / pieces
+    result: list[tuple[int, int]] = []
+    i = 0
+    while i < len(sentences):
+        j, words = i, 0
+        while j < len(sentences) and (words < target or j == i):
+            words += len(text[sentences[j][0] : sentences[j][1]].split())
+            j += 1
+            if j < len(sentences) and words + len(text[sentences[j][0] : sentences[j][1]].split()) > max_words:
+                break
+        result.append((sentences[i][0], sentences[j - 1][1]))
+        if j >= len(sentences):
+            break
+        i = max(j - overlap, i + 1)
+    return result
+
+
+def _merge_small(
+    spans: list[tuple[int, int, str]], text: str, min_words: int, max_words: int
+) -> list[tuple[int, int, str]]:
+    """Fold a span shorter than ``min_words`` into its neighbour in the same section when they fit together."""
+    merged: list[tuple[int, int, str]] = []
+    for start, end, section in spans:
+        if merged:
+            p_start, p_end, p_section = merged[-1]
+            words, p_words = len(text[start:end].split()), len(text[p_start:p_end].split())
+            if (
+                p_section == section
+                and p_end <= start  # pieces of one split paragraph overlap; merging would repeat a sentence
+                and (words < min_words or p_words < min_words)
+                and words + p_words <= max_words * 1.25
+            ):
+                merged[-1] = (p_start, end, section)
+                continue
+        merged.append((start, end, section))
+    return merged

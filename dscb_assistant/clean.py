@@ -1,0 +1,225 @@
+"""Cleaning: turn raw page text into paragraphs, without running headers, footers, page numbers or contents lines."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+
+EDGE_LINES = 3  # how many lines at the top and bottom of a page may be running headers or footers
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_PAGE_NUMBER = re.compile(
+    r"""^(
+        (page|p\.?)\s*\d+(\s*(of|/)\s*\d+)?        # Page 3, Page 3 of 24, p. 3
+      | \d+\s*(of|/)\s*\d+                         # 3 of 24, 3/24
+      | [-\u2013\u2014\s]*\d{1,4}[-\u2013\u2014\s]*   # 3, - 3 -
+      | \d+\s*\|\s*page | page\s*\|\s*\d+          # 3 | Page
+      | [ivxlc]{1,7}                               # roman numerals of front matter
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_MARKINGS = re.compile(
+    r"^(classification:\s*)?(official|official[\s-]*sensitive|not protectively marked|protect|restricted|"
+    r"confidential|draft|unclassified)(\s*[-:]\s*\w+)?$",
+    re.IGNORECASE,
+)
+_LEADER = re.compile(r"(?:\.\s?){4,}\s*\S{0,8}\s*$|\u2026{2,}\s*\S{0,8}\s*$|_{4,}\s*\S{0,8}\s*$")
+_ENDS_IN_NUMBER = re.compile(r"\s(\d{1,3}|[ivxlc]{1,6})$", re.IGNORECASE)
+_NUMBERED = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,3}\.?\s+\S|^\d{1,2}\.\s+[A-Z]")
+_BULLET = re.compile(r"^(?:[\u2022\u25aa\u25cf\u25e6\u25a0\u25a1\u27a2\u2713\u2023\u2043*\-\u2013\u2014]\s+|\(?[a-z]\)\s+|\(?[ivx]{1,4}\)\s+)")
+_SENTENCE_END = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*\d{0,2}$")
+_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+# Left halves that keep their hyphen when a word is split across lines ("non-mobile", "self-harm").
+_KEEP_HYPHEN_PREFIXES = frozenset(
+    "non self co multi inter intra pre post anti ex well ill cross semi half long short high low "
+    "part full one two three four five six seven eight nine ten under over step mid sub pro "
+    "counter extra re de great grand father mother foster kinship face follow child young".split()
+)
+
+
+_FUNCTION_WORDS = frozenset("a an the and or but of to in on at by for with about from as into than that which who".split())
+
+
+def normalise(text: str) -> str:
+    """Unicode NFKC (ligatures, odd spaces), invisible characters removed, line ends unified."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # A line opening with a superscript number is a footnote: its own paragraph, never glued to the text above.
+    text = re.sub(r"\n(?=[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+\s?\S)", "\n\n", text)
+    text = text.replace("\u00ad\n", "").replace("\u00ad", "")  # soft hyphens are never printed text
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = text.replace("\t", " ")
+    return text
+
+
+def clean_pages(raw_pages: Sequence[str]) -> list[str]:
+    """Clean all pages of one document.
+
+    Returns one string per page: its paragraphs, each on one line, separated by a blank line.
+    """
+    pages = [[re.sub(r" {2,}", " ", line).strip() for line in normalise(p).split("\n")] for p in raw_pages]
+    boilerplate = _repeating_edge_lines(pages)
+    vocabulary = _vocabulary(pages)
+    cleaned = []
+    for number, lines in enumerate(pages, start=1):
+        lines = _drop_edges(lines, boilerplate, number)
+        lines = _drop_contents_lines(lines)
+        cleaned.append("\n\n".join(_paragraphs(lines, vocabulary)))
+    return cleaned
+
+
+def _edge_keys(line: str, page_number: int) -> set[str]:
+    """How a top or bottom line is recognised on other pages: its text, and, where it carries the
+    page number ("Page 3 of 24", "SCR Baby K | 3"), its text with numbers masked."""
+    text = re.sub(r"\s+", " ", line.lower()).strip()
+    keys = {text}
+    number = str(page_number)
+    if re.search(rf"^(page\s*)?{number}\b|\b(page\s*)?{number}(\s*(of|/)\s*\d+)?$", text):
+        keys.add("#" + re.sub(r"\d+", "#", text))
+    return keys
+
+
+def _edges(lines: list[str]) -> list[int]:
+    filled = [i for i, line in enumerate(lines) if line]
+    head, tail = filled[:EDGE_LINES], filled[-EDGE_LINES:]
+    return sorted(set(head) | set(tail))
+
+
+def _repeating_edge_lines(pages: list[list[str]]) -> set[str]:
+    """Keys of lines that sit at the top or bottom of many pages: running headers and footers."""
+    if len(pages) < 2:
+        return set()
+    counts: Counter[str] = Counter()
+    for number, lines in enumerate(pages, start=1):
+        counts.update(set().union(*[_edge_keys(lines[i], number) for i in _edges(lines)]))
+    text_pages = sum(1 for lines in pages if any(lines))
+    needed = text_pages if text_pages <= 3 else max(3, math.ceil(0.4 * text_pages))
+    return {key for key, n in counts.items() if n >= needed and key.strip("#")}
+
+
+def _drop_edges(lines: list[str], boilerplate: set[str], page_number: int) -> list[str]:
+    edges = set(_edges(lines))
+    kept = []
+    for i, line in enumerate(lines):
+        if i in edges and (
+            _edge_keys(line, page_number) & boilerplate or _PAGE_NUMBER.match(line) or _MARKINGS.match(line)
+        ):
+            continue
+        kept.append(line)
+    return kept
+
+
+def _drop_contents_lines(lines: list[str]) -> list[str]:
+    filled = [line for line in lines if line]
+    if not filled:
+        return lines
+    leaders = [line for line in filled if _LEADER.search(line)]
+    numbered_ends = [line for line in filled if _ENDS_IN_NUMBER.search(line) and len(line.split()) <= 14]
+    contents_page = len(leaders) >= 3 and len(leaders) >= 0.4 * len(filled)
+    contents_page |= len(numbered_ends) >= 5 and len(numbered_ends) >= 0.6 * len(filled)
+    kept = []
+    for line in lines:
+        if _LEADER.search(line):
+            continue
+        if contents_page and line and (
+            _ENDS_IN_NUMBER.search(line) or (len(line.split()) <= 14 and not _SENTENCE_END.search(line))
+        ):
+            continue  # titles that wrapped onto a second contents line, "Contents", "Page"
+        kept.append(line)
+    return kept
+
+
+def _vocabulary(pages: list[list[str]]) -> set[str]:
+    words: set[str] = set()
+    for lines in pages:
+        for line in lines:
+            words.update(w.lower() for w in _WORD.findall(line))
+    return words
+
+
+def looks_like_heading(line: str, standalone: bool = False) -> bool:
+    """A short line in heading form: numbered ("3.2 Findings"), Title Case or CAPITALS, no closing full stop.
+
+    ``standalone`` (a paragraph on its own, not a line inside one) also accepts short sentence-case
+    headings such as "Key learning".
+    """
+    words = line.split()
+    if not words or len(words) > 12 or len(line) > 100:
+        return False
+    if re.search(r"[.,;:]$", line) or _BULLET.match(line):
+        return False
+    if re.match(r"^(\d{1,2}(\.\d{1,2}){0,3}\.?|[A-Z]\.|Appendix\s+\w+:?|Section\s+\w+:?)\s+[A-Z]", line):
+        return len(words) <= 12
+    if not line[0].isupper():
+        return False
+    letters = [w for w in words if w[0].isalpha()]
+    if not letters:
+        return False
+    if line.isupper() and len(line) > 3:
+        return True
+    if standalone and len(words) <= 6 and not re.search(r"\d{3,}|[()\[\]]", line) and words[-1].lower() not in _FUNCTION_WORDS:
+        return True
+    significant = [w for w in letters if len(w) > 3]
+    capitalised = [w for w in significant if w[0].isupper()]
+    return len(words) <= 8 and (not significant or len(capitalised) >= 0.6 * len(significant))
+
+
+def _paragraphs(lines: list[str], vocabulary: set[str]) -> list[str]:
+    lengths = sorted(len(line) for line in lines if line)
+    if not lengths:
+        return []
+    width = lengths[int(0.8 * (len(lengths) - 1))]
+    paragraphs: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            paragraphs.append(_join_lines(current, vocabulary))
+            current.clear()
+
+    for i, line in enumerate(lines):
+        if not line:
+            flush()
+            continue
+        previous = current[-1] if current else ""
+        previous_closed = not previous or bool(_SENTENCE_END.search(previous)) or len(previous) < 0.6 * width
+        starts_block = bool(_NUMBERED.match(line) or _BULLET.match(line))
+        heading = looks_like_heading(line) and len(line) < 0.75 * max(width, 40)
+        if current and previous_closed and (starts_block or heading):
+            flush()
+        current.append(line)
+        nxt = next((candidate for candidate in lines[i + 1 : i + 2]), "")
+        if heading and (not current[:-1] or previous_closed) and (not nxt or nxt[:1].isupper() or nxt[:1].isdigit()):
+            flush()
+        elif _SENTENCE_END.search(line) and len(line) < 0.8 * width:
+            flush()
+    flush()
+    return paragraphs
+
+
+def _join_lines(lines: list[str], vocabulary: set[str]) -> str:
+    text = lines[0]
+    for line in lines[1:]:
+        match = re.search(r"([A-Za-z]+)-$", text)
+        if match and line[:1].islower():
+            left = match.group(1)
+            right = re.match(r"[A-Za-z]+", line)
+            right_word = right.group(0) if right else ""
+            if _keep_hyphen(left, right_word, vocabulary):
+                text = text + line
+            else:
+                text = text[:-1] + line
+        else:
+            text = f"{text} {line}"
+    return re.sub(r" {2,}", " ", text).strip()
+
+
+def _keep_hyphen(left: str, right: str, vocabulary: set[str]) -> bool:
+    joined, hyphenated = (left + right).lower(), f"{left}-{right}".lower()
+    if hyphenated in vocabulary and joined not in vocabulary:
+        return True
+    if joined in vocabulary:
+        return False
+    return left.lower() in _KEEP_HYPHEN_PREFIXES

@@ -1,0 +1,158 @@
+"""Command line: ``python -m dscb_assistant ingest|search``; turns the library's errors into one clear line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+from .errors import DscbError
+from .records import REVIEW_TYPES, Filters, IngestSummary
+from .settings import Settings
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # a user mistake: usage and one line, exit 2, no traceback
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m dscb_assistant",
+        description="Search the learning in published child safeguarding case reviews. Quotes reports verbatim; "
+        "never writes text of its own.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    ingest = commands.add_parser("ingest", help="read the PDFs in a corpus folder and (re)build the index")
+    ingest.add_argument("corpus", nargs="?", type=Path, help="folder of review PDFs (default: corpus/)")
+    ingest.add_argument("--index", type=Path, help="index folder (default: index/)")
+    ingest.add_argument("--rebuild", action="store_true", help="re-read every PDF instead of only new and changed ones")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    search = commands.add_parser("search", help="ask a question; prints the best verbatim passages with citations")
+    search.add_argument("query", help="the question, in quotes")
+    search.add_argument("--index", type=Path, help="index folder (default: index/)")
+    search.add_argument("-k", type=int, default=None, help="number of passages (default 10)")
+    search.add_argument("--json", action="store_true", help="one JSON object per passage per line")
+    search.add_argument("--year-from", type=int)
+    search.add_argument("--year-to", type=int)
+    search.add_argument("--type", dest="review_types", action="append", choices=REVIEW_TYPES, metavar="TYPE",
+                        help=f"review type (repeatable): {', '.join(REVIEW_TYPES)}")
+    search.add_argument("--board", dest="boards", action="append", metavar="BOARD", help="board name (repeatable)")
+    search.add_argument("--theme", dest="themes", action="append", metavar="THEME", help="theme id (repeatable)")
+    search.add_argument("--per-report", type=int, default=None, help="at most this many passages per report (0: no cap)")
+    search.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid", help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(
+            corpus_dir=getattr(args, "corpus", None), index_dir=getattr(args, "index", None)
+        )
+        if args.command == "ingest":
+            return _ingest(settings, args)
+        return _search(settings, args)
+    except DscbError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # bad DSCB_* environment values
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; the previous index is unchanged", file=sys.stderr)
+        return 130
+
+
+def _ingest(settings: Settings, args) -> int:
+    from .ingest import ingest
+
+    bars = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if args.quiet:
+            return
+        from tqdm import tqdm
+
+        labels = {"read": "Reading PDFs", "embed": "Embedding passages", "write": "Writing index"}
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit="", file=sys.stderr, leave=False)
+        bar.total = max(total, bar.total or 0)
+        bar.n = done
+        bar.refresh()
+
+    try:
+        summary = ingest(settings, rebuild=args.rebuild, progress=progress)
+    finally:
+        for bar in bars.values():
+            bar.close()
+    print(format_summary(summary, settings))
+    return 0 if summary.reports else 1
+
+
+def format_summary(summary: IngestSummary, settings: Settings) -> str:
+    lines = []
+    if summary.changed:
+        lines.append(
+            f"Indexed {summary.reports} reports, {summary.pages} pages, {summary.passages} passages in "
+            f"{summary.seconds:.1f} s ({len(summary.added)} new, {len(summary.updated)} changed, "
+            f"{len(summary.removed)} removed, {summary.unchanged} unchanged; {summary.embedded} passages embedded)."
+        )
+    else:
+        lines.append(
+            f"Index is up to date: {summary.reports} reports, {summary.pages} pages, {summary.passages} passages "
+            f"(checked in {summary.seconds:.1f} s; nothing to re-read)."
+        )
+    lines.append(f"Index: {Path(settings.index_dir).resolve()}")
+    for file, pages in summary.scanned:
+        listed = ", ".join(map(str, pages))
+        lines.append(f"Scanned pages with no text layer, not searchable: {file}: page{'s' if len(pages) > 1 else ''} {listed}")
+    if summary.problems:
+        lines.append(f"Skipped {len(summary.problems)} file{'s' if len(summary.problems) > 1 else ''}:")
+        lines.extend(f"  {p.file}: {p.reason}" for p in summary.problems)
+    lines.extend(f"Note: {note}" for note in summary.notes)
+    if not summary.reports:
+        lines.append(f"No report could be indexed. Put review PDFs in {Path(settings.corpus_dir).resolve()} and run ingest again.")
+    return "\n".join(lines)
+
+
+def _search(settings: Settings, args) -> int:
+    from .search import Searcher
+
+    filters = Filters(
+        year_from=args.year_from,
+        year_to=args.year_to,
+        review_types=tuple(args.review_types or ()),
+        boards=tuple(args.boards or ()),
+        themes=tuple(args.themes or ()),
+    )
+    searcher = Searcher(settings)
+    hits = searcher.search(args.query, k=args.k, filters=filters, per_report=args.per_report, mode=args.mode)
+    if args.json:
+        for hit in hits:
+            print(json.dumps(hit.to_json(), ensure_ascii=False))
+        return 0
+    if not hits:
+        print("No passages matched." + (" Try fewer filters." if filters.active else ""))
+        return 0
+    reports = len({h.report.file for h in hits})
+    print(f"{len(hits)} passages from {reports} report{'s' if reports > 1 else ''}\n")
+    for hit in hits:
+        r, p = hit.report, hit.passage
+        year = r.year if r.year else "year unknown"
+        pages = f"p. {p.page}" + (f"-{p.page_end}" if p.page_end != p.page else "")
+        where = " | ".join(filter(None, [pages, p.section, f"para {p.paragraph}" if p.paragraph else ""]))
+        print(f"{hit.rank}. {r.title}")
+        print(f"   {r.board or 'board unknown'}, {year}, {r.review_type}")
+        print(f"   {where}")
+        quoted = " ".join(p.text.split())
+        print(textwrap.fill(f"\u201c{quoted}\u201d", width=100, initial_indent="   ", subsequent_indent="   "))
+        print(f"   {hit.link}\n")
+    return 0

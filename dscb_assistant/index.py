@@ -1,0 +1,268 @@
+"""Indexing: the index folder (vectors, BM25, passages, reports, manifest), written aside and swapped in atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import lexical
+from .errors import IndexMismatchError, IndexMissingError, IngestBusyError
+from .records import DocumentInfo, Passage, ReportMeta
+
+FORMAT_VERSION = 1
+CURRENT = "current"  # symlink to the live build; replaced atomically
+BUILDS = "builds"
+LOCK = ".ingest.lock"
+MANIFEST = "manifest.json"
+REPORTS = "reports.json"
+PASSAGES = "passages.jsonl"
+VECTORS = "vectors.npy"
+FAISS = "vectors.faiss"
+BM25 = "bm25"
+HNSW_THRESHOLD = 300_000  # above this many passages, exact search is too slow for 100 ms; use HNSW
+REBUILD_HINT = "Rebuild it with: python -m dscb_assistant ingest --rebuild"
+
+
+@dataclass
+class IndexContents:
+    """Everything stored in one build, rows aligned: passage i, vector i and BM25 document i."""
+
+    manifest: dict[str, Any]
+    reports: dict[str, ReportMeta]
+    infos: dict[str, DocumentInfo]
+    passages: list[Passage]
+    vectors: np.ndarray
+    build: Path | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def current_build(index_dir: Path) -> Path | None:
+    """The folder of the live build, or None when nothing has been built yet."""
+    link = Path(index_dir) / CURRENT
+    if not link.is_symlink() and not link.is_dir():
+        return None
+    target = link.resolve()
+    return target if (target / MANIFEST).exists() else None
+
+
+def build_id(index_dir: Path) -> str | None:
+    """A short name of the live build; changes whenever an ingest swaps in a new one."""
+    build = current_build(index_dir)
+    return build.name if build else None
+
+
+@contextlib.contextmanager
+def ingest_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index's writer lock; a second ingest gets a clear error instead of a race."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / LOCK).open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IngestBusyError(
+                f"Another ingest is already updating {index_dir}. Wait for it to finish, then try again."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write(index_dir: Path, contents: IndexContents) -> Path:
+    """Write a new build beside the live one, then atomically point ``current`` at it.
+
+    A crash at any moment leaves ``current`` pointing at a complete build.
+    """
+    _check_aligned(contents.passages, contents.vectors)
+    builds = index_dir / BUILDS
+    builds.mkdir(parents=True, exist_ok=True)
+    name = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    staging = builds / f".{name}.partial"
+    staging.mkdir()
+
+    with (staging / PASSAGES).open("w", encoding="utf-8") as handle:
+        for passage in contents.passages:
+            handle.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
+    _write_json(
+        staging / REPORTS,
+        {
+            "reports": [r.to_dict() for r in contents.reports.values()],
+            "documents": {f: _info_dict(i) for f, i in contents.infos.items()},
+        },
+    )
+    np.save(staging / VECTORS, contents.vectors.astype(np.float32))
+    vector_index = _vector_index(contents.vectors)
+    import faiss
+
+    faiss.write_index(vector_index, str(staging / FAISS))
+    lexical.save(lexical.build([_lexical_text(p, contents.reports) for p in contents.passages]), staging / BM25)
+    manifest = dict(contents.manifest)
+    manifest.update(
+        format=FORMAT_VERSION,
+        created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        counts={
+            "reports": len(contents.reports),
+            "passages": len(contents.passages),
+            "pages": sum(r.pages for r in contents.reports.values()),
+        },
+        vector_index={"type": "hnsw" if len(contents.passages) > HNSW_THRESHOLD else "flat"},
+        files_in_build=sorted(p.name for p in staging.iterdir()),
+    )
+    _write_json(staging / MANIFEST, manifest)  # written last: a build without a manifest is never loaded
+    _fsync_tree(staging)
+
+    final = builds / name
+    os.rename(staging, final)
+    _point_current(index_dir, final)
+    _remove_stale_builds(builds, keep={final.name, *(_previous(index_dir))})
+    return final
+
+
+def read(index_dir: Path, *, model: str | None = None) -> IndexContents:
+    """Load the live build (without the BM25 and FAISS structures, see :func:`open_search_structures`).
+
+    Raises:
+        IndexMissingError: nothing has been built in ``index_dir``.
+        IndexMismatchError: the build was made by another model or format, or its files disagree.
+    """
+    index_dir = Path(index_dir)
+    build = current_build(index_dir)
+    if build is None:
+        raise IndexMissingError(
+            f"No index has been built in {index_dir} yet. Build it with: python -m dscb_assistant ingest"
+        )
+    try:
+        manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"The index in {index_dir} was written in format {manifest.get('format')}, this version reads "
+                f"format {FORMAT_VERSION}. {REBUILD_HINT}"
+            )
+        built_with = manifest.get("model", {}).get("name")
+        if model is not None and built_with != model:
+            raise IndexMismatchError(
+                f"The index in {index_dir} was built with the embedding model {built_with!r}, but the current "
+                f"setting is {model!r}. {REBUILD_HINT}"
+            )
+        stored = json.loads((build / REPORTS).read_text(encoding="utf-8"))
+        reports = {r["file"]: ReportMeta.from_dict(r) for r in stored["reports"]}
+        infos = {f: DocumentInfo(**{**i, "scanned_pages": tuple(i["scanned_pages"])}) for f, i in stored["documents"].items()}
+        with (build / PASSAGES).open(encoding="utf-8") as handle:
+            passages = [Passage.from_dict(json.loads(line)) for line in handle]
+        vectors = np.load(build / VECTORS)
+    except IndexMismatchError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexMismatchError(f"The index in {index_dir} is damaged ({exc}). {REBUILD_HINT}") from None
+    if vectors.ndim != 2 or vectors.shape[1] != manifest.get("model", {}).get("dim"):
+        raise IndexMismatchError(f"The vectors in {index_dir} do not match the model's dimension. {REBUILD_HINT}")
+    _check_aligned(passages, vectors, where=index_dir)
+    return IndexContents(manifest, reports, infos, passages, vectors, build)
+
+
+def open_search_structures(contents: IndexContents):
+    """The FAISS index and the BM25 index of a loaded build, checked to have one row per passage."""
+    import faiss
+
+    assert contents.build is not None
+    vector_index = faiss.read_index(str(contents.build / FAISS))
+    retriever = lexical.load(contents.build / BM25)
+    n = len(contents.passages)
+    if vector_index.ntotal != n or lexical.document_count(retriever) != n:
+        raise IndexMismatchError(
+            f"The index in {contents.build.parent.parent} is damaged: {n} passages, {vector_index.ntotal} vectors, "
+            f"{lexical.document_count(retriever)} BM25 rows. {REBUILD_HINT}"
+        )
+    return vector_index, retriever
+
+
+def _lexical_text(passage: Passage, reports: dict[str, ReportMeta]) -> str:
+    # The section heading and report title carry words the paragraph itself often leaves out.
+    report = reports.get(passage.file)
+    return " ".join(filter(None, [report.title if report else "", passage.section, passage.text]))
+
+
+def _vector_index(vectors: np.ndarray):
+    import faiss
+
+    dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[0] else 1
+    if len(vectors) > HNSW_THRESHOLD:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _check_aligned(passages: Sequence[Passage], vectors: np.ndarray, where: Path | None = None) -> None:
+    if len(passages) != len(vectors):
+        place = f" in {where}" if where else ""
+        raise IndexMismatchError(
+            f"The index{place} is damaged: {len(passages)} passages but {len(vectors)} vectors. {REBUILD_HINT}"
+        )
+
+
+def _point_current(index_dir: Path, build: Path) -> None:
+    link = index_dir / CURRENT
+    previous = link.resolve().name if link.is_symlink() else None
+    temporary = index_dir / f".{CURRENT}.{os.getpid()}.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        temporary.unlink()
+    os.symlink(os.path.join(BUILDS, build.name), temporary)
+    os.replace(temporary, link)
+    _fsync_dir(index_dir)
+    (index_dir / ".previous").write_text(previous or "", encoding="utf-8")
+
+
+def _previous(index_dir: Path) -> set[str]:
+    try:
+        name = (index_dir / ".previous").read_text(encoding="utf-8").strip()
+    except OSError:
+        return set()
+    return {name} if name else set()
+
+
+def _remove_stale_builds(builds: Path, keep: set[str]) -> None:
+    """Drop old and half-written builds; the previous one stays for readers still loading it."""
+    for child in builds.iterdir():
+        if child.name not in keep:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def _info_dict(info: DocumentInfo) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(info)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

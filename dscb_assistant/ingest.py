@@ -1,0 +1,339 @@
+"""Ingest: bring the index in line with the corpus folder, re-reading only new and changed PDFs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import index as index_store
+from .chunk import chunk_pages
+from .clean import clean_pages
+from .errors import DscbError, IndexMismatchError, IndexMissingError
+from .extract import read_pdf
+from .isolation import Failed, run_isolated
+from .metadata import CSV_NAME, describe_document, read_reports_csv, resolve
+from .records import Extracted, IngestSummary, Page, Passage, Problem
+from .settings import Settings
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    file: str  # relative to the corpus, forward slashes
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+def read_report(path: str, file: str, chunking: dict[str, int]) -> Extracted:
+    """Extract, clean and chunk one PDF (runs in a worker process)."""
+    raw = read_pdf(path)
+    cleaned = clean_pages(raw.pages)
+    pages = tuple(
+        Page(number=i + 1, label=raw.labels[i], text=text, scanned=(i + 1) in raw.scanned_pages)
+        for i, text in enumerate(cleaned)
+    )
+    sha = file_sha256(Path(path))
+    passages = chunk_pages(pages, file, sha, **chunking)
+    info = describe_document(cleaned, raw.title, raw.author, raw.scanned_pages)
+    if not passages:
+        if raw.scanned_pages:
+            raise DscbError("it has no text layer (every page with text is a scanned image); it needs OCR first")
+        raise DscbError("no readable text was found in it")
+    return Extracted(file=file, sha256=sha, info=info, pages=pages, passages=tuple(passages))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def scan_corpus(corpus_dir: Path) -> list[SourceFile]:
+    """Every PDF under the corpus folder, subfolders included, hidden folders skipped, sorted by path."""
+    found = []
+    for root, dirs, files in os.walk(corpus_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.lower().endswith(".pdf") and not name.startswith("."):
+                path = Path(root) / name
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue
+                found.append(SourceFile(path.relative_to(corpus_dir).as_posix(), path, stat.st_size, stat.st_mtime_ns))
+    return found
+
+
+def ingest(
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    embedder=None,
+) -> IngestSummary:
+    """Update the index in ``settings.index_dir`` from the PDFs in ``settings.corpus_dir``.
+
+    Unchanged files keep their passages and vectors; only new and changed files are read and
+    embedded; removed files are dropped. The new index is swapped in only when complete.
+
+    Raises:
+        DscbError: the corpus folder is missing, or another ingest holds the index.
+    """
+    started = time.monotonic()
+    corpus_dir, index_dir = Path(settings.corpus_dir), Path(settings.index_dir)
+    if not corpus_dir.is_dir():
+        raise DscbError(f"The corpus folder {corpus_dir} does not exist. Put the review PDFs there, or name another folder.")
+    notes: list[str] = []
+    with index_store.ingest_lock(index_dir):
+        old = None if rebuild else _previous_index(index_dir, settings, notes)
+        old_files = old.manifest.get("files", {}) if old else {}
+        csv_rows, csv_warnings = read_reports_csv(corpus_dir)
+        notes.extend(csv_warnings)
+        csv_path = corpus_dir / CSV_NAME
+        csv_hash = file_sha256(csv_path) if csv_path.exists() else ""
+
+        sources = scan_corpus(corpus_dir)
+        plan = _plan(sources, old_files)
+        changed = (
+            old is None
+            or plan.to_read
+            or plan.removed
+            or plan.stat_refreshed
+            or csv_hash != old.manifest.get("reports_csv_sha256", "")
+        )
+        if not changed:
+            return _summary_unchanged(old, plan, started, notes)
+
+        extracted: dict[str, Extracted] = {}
+        vectors = _VectorCache(settings, old, embedder, progress)
+        problems = list(plan.problems)
+        total = len(plan.to_read)
+        jobs = [(s.file, (str(s.path), s.file, settings.chunking)) for s in plan.to_read]
+        seen_sha = {entry["sha256"]: f for f, entry in plan.kept.items()}
+        for done, (file, result) in enumerate(
+            run_isolated(read_report, jobs, workers=settings.workers, timeout=settings.file_timeout,
+                         memory_mb=settings.file_memory_mb),
+            start=1,
+        ):
+            if isinstance(result, Failed):
+                problems.append(Problem(file, result.reason))
+            elif result.sha256 in seen_sha:
+                problems.append(Problem(file, f"it is the same document as {seen_sha[result.sha256]}; indexed once"))
+            else:
+                seen_sha[result.sha256] = file
+                extracted[file] = result
+                vectors.add(p.text for p in result.passages)  # embeds while the workers read on
+            if progress:
+                progress("read", done, total)
+
+        vectors.flush()
+        return _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, csv_hash, notes, started, progress, vectors)
+
+
+@dataclass
+class _Plan:
+    kept: dict[str, dict]  # unchanged files: manifest entries
+    to_read: list[SourceFile]
+    removed: list[str]
+    problems: list[Problem]
+    stat_refreshed: bool
+    sources: dict[str, SourceFile]
+
+
+def _plan(sources: list[SourceFile], old_files: dict[str, dict]) -> _Plan:
+    kept, to_read, problems, refreshed = {}, [], [], False
+    for source in sources:
+        entry = old_files.get(source.file)
+        if entry and entry.get("size") == source.size and entry.get("mtime_ns") == source.mtime_ns:
+            if entry.get("status") == "indexed":
+                kept[source.file] = entry
+            else:
+                problems.append(Problem(source.file, entry.get("reason", "it could not be read") + " (unchanged since the last ingest)"))
+            continue
+        if entry and source.size > 0 and entry.get("sha256") == _safe_sha(source.path):
+            # Same bytes, new timestamp (a copy or a fresh clone): nothing to re-read.
+            refreshed = True
+            if entry.get("status") == "indexed":
+                kept[source.file] = {**entry, "mtime_ns": source.mtime_ns}
+            else:
+                problems.append(Problem(source.file, entry.get("reason", "it could not be read")))
+            continue
+        to_read.append(source)
+    present = {s.file for s in sources}
+    removed = sorted(f for f in old_files if f not in present)
+    return _Plan(kept, to_read, removed, problems, refreshed, {s.file: s for s in sources})
+
+
+def _safe_sha(path: Path) -> str:
+    try:
+        return file_sha256(path)
+    except OSError:
+        return ""
+
+
+def _previous_index(index_dir: Path, settings: Settings, notes: list[str]):
+    try:
+        old = index_store.read(index_dir, model=settings.embedder)
+    except IndexMissingError:
+        return None
+    except IndexMismatchError as exc:
+        notes.append(f"rebuilding everything: {exc}".replace(index_store.REBUILD_HINT, "").strip())
+        return None
+    if old.manifest.get("chunking") != settings.chunking:
+        notes.append("rebuilding everything: the passage settings changed")
+        return None
+    return old
+
+
+def _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, csv_hash, notes, started, progress, cache):
+    old_rows: dict[str, list[int]] = {}
+    if old is not None:
+        for row, passage in enumerate(old.passages):
+            old_rows.setdefault(passage.file, []).append(row)
+    files = sorted(set(plan.kept) | set(extracted))
+    passages: list[Passage] = []
+    vectors_from_old: list[int | None] = []
+    infos, reports = {}, {}
+    pages_total = 0
+    for file in files:
+        if file in extracted:
+            item = extracted[file]
+            infos[file] = item.info
+            sha = item.sha256
+            file_passages = list(item.passages)
+            rows = [None] * len(file_passages)
+        else:
+            infos[file] = old.infos[file]
+            sha = plan.kept[file]["sha256"]
+            rows = old_rows.get(file, [])
+            file_passages = [old.passages[r] for r in rows]
+        reports[file] = resolve(file, sha, infos[file], csv_rows.get(file))
+        pages_total += infos[file].page_count
+        passages.extend(file_passages)
+        vectors_from_old.extend(rows)
+
+    vectors = cache.stack(passages, vectors_from_old)
+
+    manifest_files = {}
+    for file in files:
+        source = plan.sources[file]
+        manifest_files[file] = {
+            "status": "indexed",
+            "sha256": reports[file].sha256,
+            "size": source.size,
+            "mtime_ns": source.mtime_ns,
+            "passages": sum(1 for p in passages if p.file == file),
+        }
+    for problem in problems:
+        source = plan.sources.get(problem.file)
+        if source is not None:
+            manifest_files[problem.file] = {
+                "status": "failed",
+                "reason": problem.reason.replace(" (unchanged since the last ingest)", ""),
+                "sha256": "",
+                "size": source.size,
+                "mtime_ns": source.mtime_ns,
+            }
+    dim = vectors.shape[1]
+    manifest = {
+        "model": {"name": settings.embedder, "dim": int(dim)},
+        "chunking": settings.chunking,
+        "files": manifest_files,
+        "reports_csv_sha256": csv_hash,
+        "problems": [{"file": p.file, "reason": p.reason} for p in problems],
+    }
+    contents = index_store.IndexContents(manifest, reports, infos, passages, vectors.reshape(-1, dim))
+    if progress:
+        progress("write", 0, 1)
+    index_store.write(Path(settings.index_dir), contents)
+    if progress:
+        progress("write", 1, 1)
+    return IngestSummary(
+        reports=len(reports),
+        pages=pages_total,
+        passages=len(passages),
+        added=tuple(sorted(f for f in extracted if old is None or f not in old.manifest.get("files", {}))),
+        updated=tuple(sorted(f for f in extracted if old is not None and f in old.manifest.get("files", {}))),
+        removed=tuple(plan.removed),
+        unchanged=len(plan.kept),
+        embedded=cache.embedded,
+        problems=tuple(problems),
+        scanned=tuple((f, infos[f].scanned_pages) for f in files if infos[f].scanned_pages),
+        seconds=time.monotonic() - started,
+        changed=True,
+        notes=tuple(notes),
+    )
+
+
+class _VectorCache:
+    """Vectors by passage text: reused from the old index, or embedded once in length-sorted batches."""
+
+    def __init__(self, settings: Settings, old, embedder, progress: Progress | None) -> None:
+        self._settings, self._old, self._model, self._progress = settings, old, embedder, progress
+        self._known: dict[str, np.ndarray] = {}
+        if old is not None:
+            for row, passage in enumerate(old.passages):
+                self._known.setdefault(passage.text, old.vectors[row])
+        self._pending: dict[str, None] = {}
+        self.embedded = 0
+
+    def add(self, texts) -> None:
+        for text in texts:
+            if text not in self._known:
+                self._pending[text] = None
+        if len(self._pending) >= self._settings.batch_size * 4:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        texts = sorted(self._pending, key=len)
+        self._pending.clear()
+        for text, vector in zip(texts, self.model.encode(texts, batch_size=self._settings.batch_size)):
+            self._known[text] = vector
+        self.embedded += len(texts)
+        if self._progress:
+            self._progress("embed", self.embedded, self.embedded)
+
+    @property
+    def model(self):
+        if self._model is None:
+            from .embed import get_embedder
+
+            self._model = get_embedder(self._settings.embedder)
+        return self._model
+
+    def dim(self) -> int:
+        return self._old.vectors.shape[1] if self._old is not None else self.model.dim
+
+    def stack(self, passages: list[Passage], rows_from_old: list[int | None]) -> np.ndarray:
+        if not passages:
+            return np.zeros((0, self.dim()), dtype=np.float32)
+        return np.stack(
+            [self._old.vectors[row] if row is not None else self._known[p.text] for p, row in zip(passages, rows_from_old)]
+        ).astype(np.float32)
+
+
+def _summary_unchanged(old, plan, started, notes) -> IngestSummary:
+    counts = old.manifest.get("counts", {})
+    return IngestSummary(
+        reports=counts.get("reports", len(old.reports)),
+        pages=counts.get("pages", 0),
+        passages=counts.get("passages", len(old.passages)),
+        unchanged=len(plan.kept),
+        problems=tuple(plan.problems),
+        scanned=tuple((f, i.scanned_pages) for f, i in old.infos.items() if i.scanned_pages),
+        seconds=time.monotonic() - started,
+        changed=False,
+        notes=tuple(notes),
+    )

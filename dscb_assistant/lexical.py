@@ -1,0 +1,77 @@
+"""BM25: tokenise passages and questions the same way, build the bm25s index, score a question."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[&'][a-z0-9]+)*")
+# A short English stop list; field words such as "child", "mother" and "risk" carry meaning here and stay.
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just me more most my
+    myself no nor not now of off on once only or other our ours ourselves out over own same she should so
+    some such than that the their theirs them themselves then there these they this those through to too
+    under until up very was we were what when where which while who whom why will with would you your
+    yours yourself yourselves also was were""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stop words removed, Snowball-stemmed tokens ("A&E" stays one token, "a&e")."""
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return _stemmer().stemWords(words)
+
+
+def build(texts: Sequence[str]):
+    """A bm25s index over ``texts`` (row i is passage i)."""
+    import bm25s
+
+    retriever = bm25s.BM25()
+    retriever.index([tokenize(t) or ["\u2205"] for t in texts], show_progress=False)
+    return retriever
+
+
+def save(retriever, folder: Path) -> None:
+    retriever.save(str(folder), show_progress=False)
+
+
+def load(folder: Path):
+    import bm25s
+
+    return bm25s.BM25.load(str(folder), show_progress=False)
+
+
+def document_count(retriever) -> int:
+    return int(retriever.scores["num_docs"])
+
+
+def score(retriever, query: str, mask: np.ndarray | None, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row ids and BM25 scores of the best ``limit`` passages allowed by ``mask``, best first.
+
+    Passages with a zero score (no query word at all) are left out.
+    """
+    vocab = retriever.vocab_dict
+    ids = [vocab[t] for t in tokenize(query) if t in vocab]
+    if not ids:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    scores = retriever.get_scores(ids)
+    if mask is not None:
+        scores = np.where(mask, scores, 0.0)
+    limit = min(limit, len(scores))
+    top = np.argpartition(-scores, limit - 1)[:limit] if limit < len(scores) else np.arange(len(scores))
+    top = top[np.argsort(-scores[top], kind="stable")]
+    top = top[scores[top] > 0]
+    return top.astype(np.int64), scores[top].astype(np.float32)

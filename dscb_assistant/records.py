@@ -1,0 +1,186 @@
+"""Small frozen records handed from one pipeline stage to the next."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+REVIEW_TYPES = (
+    "serious case review",
+    "child safeguarding practice review",
+    "learning review",
+    "thematic review",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One physical page of a report after cleaning.
+
+    Attributes:
+        number: 1-based physical page number (what ``#page=N`` links use).
+        label: the printed page label where the PDF defines one ("iv", "12"), else "".
+        text: cleaned text; paragraphs separated by a blank line.
+        scanned: True when the page had no text layer (an image only).
+    """
+
+    number: int
+    label: str
+    text: str
+    scanned: bool = False
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What extraction learned about a PDF, kept so metadata can be re-derived without re-reading it."""
+
+    pdf_title: str = ""
+    pdf_author: str = ""
+    first_heading: str = ""
+    detected_board: str = ""
+    detected_year: int | None = None
+    detected_type: str = ""
+    page_count: int = 0
+    scanned_pages: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """A report as users see it: citation fields plus where it came from."""
+
+    file: str  # path of the PDF relative to the corpus folder, with forward slashes
+    title: str
+    board: str
+    year: int | None
+    review_type: str
+    url: str
+    sha256: str
+    pages: int
+    scanned_pages: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ReportMeta":
+        return _from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A verbatim run of a report's cleaned text, with where it sits.
+
+    ``text`` is an exact substring of the cleaned text of pages ``page``..``page_end``
+    joined by a blank line.
+    """
+
+    id: str
+    file: str
+    page: int
+    page_end: int
+    page_label: str
+    section: str
+    paragraph: str
+    text: str
+    themes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Passage":
+        return _from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """Everything one worker produced from one PDF."""
+
+    file: str
+    sha256: str
+    info: DocumentInfo
+    pages: tuple[Page, ...]
+    passages: tuple[Passage, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file that was skipped, with a reason a person can act on."""
+
+    file: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked search result."""
+
+    rank: int
+    score: float
+    passage: Passage
+    report: ReportMeta
+    link: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The flat JSON form of the CLI contract (one object per hit)."""
+        r, p = self.report, self.passage
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "file": r.file,
+            "title": r.title,
+            "board": r.board,
+            "year": r.year,
+            "review_type": r.review_type,
+            "page": p.page,
+            "page_end": p.page_end,
+            "page_label": p.page_label,
+            "section": p.section,
+            "paragraph": p.paragraph,
+            "themes": list(p.themes),
+            "text": p.text,
+            "link": self.link,
+            "passage_id": p.id,
+        }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions applied before top-k. Empty values mean 'no restriction'."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    review_types: tuple[str, ...] = ()
+    boards: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, f.name) not in (None, ()) for f in fields(self))
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    """What an ingest did, for the closing summary line."""
+
+    reports: int
+    pages: int
+    passages: int
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: int = 0
+    embedded: int = 0
+    problems: tuple[Problem, ...] = ()
+    scanned: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    seconds: float = 0.0
+    changed: bool = True
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _from_dict(cls, data: dict[str, Any]):
+    names = {f.name for f in fields(cls)}
+    kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in names}
+    return cls(**kwargs)

@@ -1,0 +1,84 @@
+"""All tunable settings in one dataclass; the CLI and environment variables override the defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Model name recorded in the manifest; the weights always come from the installed package.
+MINILM = "all-MiniLM-L6-v2"
+HASH_EMBEDDER = "hash-test-embedder"  # deterministic, for fast tests only
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings for ingest and search.
+
+    Environment variables ``DSCB_<FIELD>`` (upper case) override the defaults, e.g.
+    ``DSCB_INDEX_DIR=/srv/dscb/index``. Only :meth:`from_env` reads the environment.
+    """
+
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    embedder: str = MINILM
+    # Chunking: passages of roughly min..max words, split at sentence boundaries.
+    min_words: int = 60
+    max_words: int = 200
+    overlap_sentences: int = 1
+    # Search.
+    k: int = 10
+    per_report: int = 3
+    candidates: int = 100
+    fusion: str = "rrf"  # "rrf" or "convex"
+    rrf_k: int = 60
+    dense_weight: float = 0.5  # for convex fusion
+    expand_queries: bool = True
+    # Ingest robustness.
+    workers: int = max(1, min(2, os.cpu_count() or 1))
+    file_timeout: float = 120.0
+    file_memory_mb: int = 2048
+    max_file_mb: int = 200
+    batch_size: int = 64
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Defaults, then ``DSCB_*`` environment variables, then explicit overrides (not None)."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f"DSCB_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.name, raw, getattr(cls, f.name))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = replace(cls(), **values)
+        return replace(settings, corpus_dir=Path(settings.corpus_dir), index_dir=Path(settings.index_dir))
+
+    @property
+    def chunking(self) -> dict[str, int]:
+        """The settings that shape passages; a change means re-chunking everything."""
+        return {
+            "min_words": self.min_words,
+            "max_words": self.max_words,
+            "overlap_sentences": self.overlap_sentences,
+        }
+
+
+def _coerce(name: str, raw: str, default):
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"DSCB_{name.upper()} must be a whole number, got {raw!r}") from None
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"DSCB_{name.upper()} must be a number, got {raw!r}") from None
+    if isinstance(default, Path):
+        return Path(raw)
+    return raw

@@ -1,0 +1,89 @@
+"""Cleaning: running headers and footers, page numbers, contents pages, hyphenation, ligatures, paragraphs."""
+
+from __future__ import annotations
+
+from dscb_assistant.clean import clean_pages, looks_like_heading
+from dscb_assistant.extract import read_pdf
+
+from .pdfs import make_pdf, words
+
+HEADER = "Northmere Safeguarding Children Board Serious Case Review Baby K"
+FOOTER = "OFFICIAL"
+
+
+def _page(body: str, n: int, total: int = 5) -> str:
+    return f"{HEADER}\n{body}\n{FOOTER}\nPage {n} of {total}"
+
+
+def test_running_headers_footers_and_page_numbers_removed():
+    bodies = ["The father was not assessed.", "The GP knew of the injury.", "School raised concerns.",
+              "The baby was seen at home.", "Police shared the log."]
+    cleaned = clean_pages([_page(body, i) for i, body in enumerate(bodies, start=1)])
+    assert cleaned == bodies
+
+
+def test_headers_removed_from_a_real_pdf(tmp_path):
+    body = [[f"# {i + 4}. Section", words(120, seed=i)] for i in range(1, 5)]
+    path = make_pdf(tmp_path / "r.pdf", body, header="Westshire Safeguarding Children Board", footer="OFFICIAL",
+                    page_numbers=True)
+    cleaned = clean_pages(read_pdf(path).pages)
+    joined = "\n".join(cleaned)
+    assert "Westshire" not in joined
+    assert "Page " not in joined
+    assert "OFFICIAL" not in joined
+    assert cleaned[0].startswith("5. Section")
+
+
+def test_stray_page_number_lines_removed_but_numbers_in_text_kept():
+    pages = [f"Text on page {i} mentions 3 visits.\n{i}" for i in range(1, 5)]
+    assert clean_pages(pages)[2] == "Text on page 3 mentions 3 visits."
+
+
+def test_contents_page_with_dot_leaders_removed():
+    contents = "Contents\n1. Introduction ........................ 3\n2. Background ............ 5\n3. Findings and\nlearning ............ 9\n4. Recommendations ........ 12"
+    cleaned = clean_pages([contents, "1. Introduction\nThe review began in May."])
+    assert cleaned[0] == ""
+    assert "The review began in May." in cleaned[1]
+
+
+def test_hyphenation_rejoined_but_real_hyphens_kept():
+    page = (
+        "The social worker did not consider the safe-\n"
+        "guarding needs of the non-\n"
+        "mobile baby, and the self-\n"
+        "harm was not explored. Safeguarding matters."
+    )
+    text = clean_pages([page])[0]
+    assert "safeguarding needs" in text
+    assert "non-mobile baby" in text
+    assert "self-harm" in text
+
+
+def test_ligatures_and_odd_spaces_normalised():
+    text = clean_pages(["The ﬁnal report was\u00a0ﬂagged to the GP.\u200b"])[0]
+    assert text == "The final report was flagged to the GP."
+
+
+def test_paragraph_breaks_kept():
+    page = (
+        "1.1 The first paragraph is about the health visitor and it runs on for quite a long line of text here\n"
+        "and ends here.\n"
+        "1.2 The second paragraph starts with its own number and is also long enough to wrap onto a line\n"
+        "then ends."
+    )
+    paragraphs = clean_pages([page])[0].split("\n\n")
+    assert len(paragraphs) == 2
+    assert paragraphs[0].startswith("1.1 ") and paragraphs[1].startswith("1.2 ")
+
+
+def test_heading_detection():
+    assert looks_like_heading("3. Findings")
+    assert looks_like_heading("Information Sharing Between Agencies")
+    assert looks_like_heading("KEY LEARNING")
+    assert not looks_like_heading("The father was not seen.")
+    assert not looks_like_heading("and the school nurse did not know about the referral")
+
+
+def test_cleaning_never_raises_on_odd_text():
+    for odd in ["", "\n\n\n", "-", "\u00ad", "....... 3", "1\n2\n3", "\x00\x01", "ﬁ" * 50]:
+        clean_pages([odd, odd, odd])

@@ -1,0 +1,59 @@
+"""Fusion, filtering and grouping as pure functions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dscb_assistant import rank
+from dscb_assistant.records import Filters, ReportMeta
+
+
+def _report(file, year, kind="learning review", board="A Board"):
+    return ReportMeta(file=file, title=file, board=board, year=year, review_type=kind, url="", sha256="", pages=1)
+
+
+def test_rrf_rewards_agreement_between_lists():
+    fused = rank.rrf([[1, 2, 3], [3, 1, 4]], k=60)
+    order = [row for row, _ in rank.ordered(fused)]
+    assert order[0] == 1  # ranks 1 and 2
+    assert order[1] == 3  # ranks 3 and 1
+    assert fused[4] == 1 / 63
+
+
+def test_convex_mixes_normalised_scores():
+    fused = rank.convex(([1, 2], [0.9, 0.1]), ([2, 3], [10.0, 5.0]), dense_weight=0.5)
+    assert fused == {1: 0.5, 2: 0.5, 3: 0.0}
+
+
+def test_ordered_breaks_ties_by_row():
+    assert rank.ordered({5: 1.0, 2: 1.0, 9: 2.0}) == [(9, 2.0), (2, 1.0), (5, 1.0)]
+
+
+def test_cap_per_report_keeps_k_results_from_other_reports():
+    ranked = [(0, 9.0), (1, 8.0), (2, 7.0), (3, 6.0), (4, 5.0)]
+    files = ["a", "a", "a", "b", "c"]
+    assert rank.cap_per_report(ranked, files, per_report=2, k=4) == [(0, 9.0), (1, 8.0), (3, 6.0), (4, 5.0)]
+    assert rank.cap_per_report(ranked, files, per_report=0, k=3) == ranked[:3]
+
+
+def test_filter_mask_by_year_type_board_and_theme():
+    reports = [_report("a", 2012, "serious case review"), _report("b", 2020, board="B Board"), _report("c", None)]
+    file_ids = np.array([0, 0, 1, 2])
+    order = ["neglect", "hidden-men"]
+    bits = np.array([1, 2, 3, 0], dtype=np.int64)
+    assert rank.filter_mask(file_ids, bits, reports, order, Filters()) is None
+    assert rank.filter_mask(file_ids, bits, reports, order, Filters(year_from=2015)).tolist() == [False, False, True, False]
+    assert rank.filter_mask(file_ids, bits, reports, order, Filters(review_types=("serious case review",))).tolist() == [True, True, False, False]
+    assert rank.filter_mask(file_ids, bits, reports, order, Filters(boards=("B Board",))).tolist() == [False, False, True, False]
+    assert rank.filter_mask(file_ids, bits, reports, order, Filters(themes=("hidden-men",))).tolist() == [False, True, True, False]
+    assert not rank.filter_mask(file_ids, bits, reports, order, Filters(themes=("no-such-theme",))).any()
+
+
+def test_group_by_report_keeps_best_first_order():
+    class H:
+        def __init__(self, f):
+            self.report = type("R", (), {"file": f})
+
+    groups = rank.group_by_report([H("b"), H("a"), H("b")])
+    assert [g for g, _ in groups] == ["b", "a"]
+    assert len(groups[0][1]) == 2
