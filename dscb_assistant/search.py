@@ -16,7 +16,7 @@ from .errors import QueryError
 from .records import Filters, Hit, Passage, ReportMeta
 from .settings import Settings
 
-MODES = ("hybrid", "bm25", "dense")
+MODES = ("hybrid", "plain", "bm25", "dense")
 MAX_QUERY_CHARS = 2000
 BRUTE_FORCE_ROWS = 100_000  # a filtered search over fewer rows than this is exact and fast in numpy
 
@@ -130,18 +130,18 @@ class Searcher:
             return []
         depth = max(self.settings.candidates, k * (4 if per_report else 1))
         rankings, scored = [], []
-        if mode in ("hybrid", "dense"):
+        if mode in ("hybrid", "plain", "dense"):
             qvec = self._encode(query) if vector is None else vector
             rows, scores = self._dense(qvec, mask, depth)
             rankings.append(rows)
             scored.append((rows, scores))
-        if mode in ("hybrid", "bm25"):
+        if mode in ("hybrid", "plain", "bm25"):
             rows, scores = lexical.score(self.bm25, query, mask, depth)
             rankings.append(rows)
             scored.append((rows, scores))
         if mode == "hybrid" and self.settings.fusion == "convex":
             fused = rank.convex(scored[0], scored[1], self.settings.dense_weight)
-        elif mode == "hybrid":
+        elif mode in ("hybrid", "plain"):
             fused = rank.rrf(rankings, k=self.settings.rrf_k)
         else:
             fused = {int(r): float(s) for r, s in zip(*scored[0])}
