@@ -12,6 +12,8 @@ from .errors import ExtractionError
 # pypdf logs every recoverable oddity of real-world PDFs as a warning; those are not news to users.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
+# pypdf refuses streams that unpack to more than its limits (75 MB); a report never needs that much.
+_TOO_LARGE = "it unpacks to far more data than any report needs ({}); it may be a decompression bomb"
 MIN_TEXT_CHARS = 20  # fewer extracted characters than this on a page with an image: treat as scanned
 
 
@@ -38,7 +40,7 @@ def read_pdf(path: str | Path) -> RawDocument:
     path = Path(path)
     _check_looks_like_pdf(path)
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError
 
     try:
         reader = PdfReader(str(path), strict=False)
@@ -56,6 +58,8 @@ def read_pdf(path: str | Path) -> RawDocument:
         raise
     except FileNotDecryptedError:
         raise ExtractionError("it is protected by a password; ask the publisher for an unprotected copy") from None
+    except LimitReachedError as exc:
+        raise ExtractionError(_TOO_LARGE.format(_short(exc))) from None
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
         raise ExtractionError(f"it is damaged and could not be opened as a PDF ({_short(exc)})") from None
     except RecursionError:
@@ -66,10 +70,14 @@ def read_pdf(path: str | Path) -> RawDocument:
 
     texts: list[str] = []
     scanned: list[int] = []
-    failed_pages = 0
+    failed_pages = too_large = 0
     for number, page in enumerate(page_objects, start=1):
         try:
             text = page.extract_text() or ""
+        except MemoryError:
+            raise  # the worker's memory limit: the whole file is reported as too big, not one page skipped
+        except LimitReachedError:
+            text, failed_pages, too_large = "", failed_pages + 1, too_large + 1
         except RecursionError:
             text, failed_pages = "", failed_pages + 1
         except Exception:  # noqa: BLE001 - one unreadable page must not lose the rest of the report
@@ -80,6 +88,8 @@ def read_pdf(path: str | Path) -> RawDocument:
         texts.append(text)
 
     if failed_pages == len(page_objects):
+        if too_large:
+            raise ExtractionError(_TOO_LARGE.format("its pages' contents are too large"))
         raise ExtractionError("no page's text could be read (the content streams are damaged)")
 
     return RawDocument(
@@ -137,5 +147,5 @@ def _meta(reader, name: str) -> str:
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
+    text = " ".join(str(exc).split()) or type(exc).__name__  # one line: reasons are printed one per file
     return text if len(text) < 120 else text[:117] + "..."

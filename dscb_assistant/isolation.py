@@ -37,9 +37,9 @@ def _child(conn: Connection, func: Callable[..., Any], args: tuple, memory_mb: i
 def _describe(exc: BaseException) -> str:
     from .errors import DscbError
 
+    text = " ".join(str(exc).split())  # one line: reasons are printed one per file
     if isinstance(exc, DscbError):
-        return str(exc)
-    text = str(exc).strip()
+        return text
     return f"it could not be read ({type(exc).__name__}: {text[:150]})" if text else f"it could not be read ({type(exc).__name__})"
 
 
