@@ -6,7 +6,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from .isolation import Failed, run_isolated
 from .metadata import CSV_NAME, describe_document, read_reports_csv, resolve
 from .records import Extracted, IngestSummary, Page, Passage, Problem
 from .settings import Settings
+from .themes import tag_passages, themes_file_hash
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -41,7 +42,7 @@ def read_report(path: str, file: str, chunking: dict[str, int]) -> Extracted:
         for i, text in enumerate(cleaned)
     )
     sha = file_sha256(Path(path))
-    passages = chunk_pages(pages, file, sha, **chunking)
+    passages = tag_passages(chunk_pages(pages, file, sha, **chunking))
     info = describe_document(cleaned, raw.title, raw.author, raw.scanned_pages)
     if not passages:
         if raw.scanned_pages:
@@ -101,6 +102,8 @@ def ingest(
         notes.extend(csv_warnings)
         csv_path = corpus_dir / CSV_NAME
         csv_hash = file_sha256(csv_path) if csv_path.exists() else ""
+        themes_hash = themes_file_hash()
+        retag = old is not None and old.manifest.get("themes_sha256") != themes_hash
 
         sources = scan_corpus(corpus_dir)
         plan = _plan(sources, old_files)
@@ -110,6 +113,7 @@ def ingest(
             or plan.removed
             or plan.stat_refreshed
             or csv_hash != old.manifest.get("reports_csv_sha256", "")
+            or retag
         )
         if not changed:
             return _summary_unchanged(old, plan, started, notes)
@@ -119,7 +123,6 @@ def ingest(
         problems = list(plan.problems)
         total = len(plan.to_read)
         jobs = [(s.file, (str(s.path), s.file, settings.chunking)) for s in plan.to_read]
-        seen_sha = {entry["sha256"]: f for f, entry in plan.kept.items()}
         for done, (file, result) in enumerate(
             run_isolated(read_report, jobs, workers=settings.workers, timeout=settings.file_timeout,
                          memory_mb=settings.file_memory_mb),
@@ -127,17 +130,31 @@ def ingest(
         ):
             if isinstance(result, Failed):
                 problems.append(Problem(file, result.reason))
-            elif result.sha256 in seen_sha:
-                problems.append(Problem(file, f"it is the same document as {seen_sha[result.sha256]}; indexed once"))
             else:
-                seen_sha[result.sha256] = file
                 extracted[file] = result
                 vectors.add(p.text for p in result.passages)  # embeds while the workers read on
             if progress:
                 progress("read", done, total)
 
+        duplicates = _drop_copies(extracted, plan, problems)
+        problems.sort(key=lambda p: p.file)  # workers finish in any order; the report should not
         vectors.flush()
-        return _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, csv_hash, notes, started, progress, vectors)
+        return _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, csv_hash, notes, started, progress,
+                                   vectors, duplicates)
+
+
+def _drop_copies(extracted: dict[str, Extracted], plan: "_Plan", problems: list[Problem]) -> dict[str, str]:
+    """Index each document once: an indexed file keeps it, else the first path in sorted order (whichever
+    worker finished first). Returns {copy: original}, remembered so a copy is re-read if its original goes."""
+    duplicates = dict(plan.duplicates)
+    owner = {entry["sha256"]: f for f, entry in plan.kept.items()}
+    for file in sorted(extracted):
+        original = owner.setdefault(extracted[file].sha256, file)
+        if original != file:
+            del extracted[file]
+            duplicates[file] = original
+            problems.append(Problem(file, f"it is the same document as {original}; indexed once"))
+    return duplicates
 
 
 @dataclass
@@ -148,15 +165,19 @@ class _Plan:
     problems: list[Problem]
     stat_refreshed: bool
     sources: dict[str, SourceFile]
+    duplicates: dict[str, str] = field(default_factory=dict)  # unchanged copies: {copy: indexed original}
 
 
 def _plan(sources: list[SourceFile], old_files: dict[str, dict]) -> _Plan:
     kept, to_read, problems, refreshed = {}, [], [], False
+    copies: list[tuple[SourceFile, dict]] = []
     for source in sources:
         entry = old_files.get(source.file)
         if entry and entry.get("size") == source.size and entry.get("mtime_ns") == source.mtime_ns:
             if entry.get("status") == "indexed":
                 kept[source.file] = entry
+            elif entry.get("duplicate_of"):
+                copies.append((source, entry))
             else:
                 problems.append(Problem(source.file, entry.get("reason", "it could not be read") + " (unchanged since the last ingest)"))
             continue
@@ -169,9 +190,16 @@ def _plan(sources: list[SourceFile], old_files: dict[str, dict]) -> _Plan:
                 problems.append(Problem(source.file, entry.get("reason", "it could not be read")))
             continue
         to_read.append(source)
+    duplicates = {}
+    for source, entry in copies:
+        if entry["duplicate_of"] in kept:
+            duplicates[source.file] = entry["duplicate_of"]
+            problems.append(Problem(source.file, entry.get("reason", "") + " (unchanged since the last ingest)"))
+        else:  # its original changed or is gone: this copy may now be the only one
+            to_read.append(source)
     present = {s.file for s in sources}
     removed = sorted(f for f in old_files if f not in present)
-    return _Plan(kept, to_read, removed, problems, refreshed, {s.file: s for s in sources})
+    return _Plan(kept, to_read, removed, problems, refreshed, {s.file: s for s in sources}, duplicates)
 
 
 def _safe_sha(path: Path) -> str:
@@ -195,7 +223,8 @@ def _previous_index(index_dir: Path, settings: Settings, notes: list[str]):
     return old
 
 
-def _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, csv_hash, notes, started, progress, cache):
+def _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, csv_hash, notes, started, progress, cache,
+                        duplicates=None):
     old_rows: dict[str, list[int]] = {}
     if old is not None:
         for row, passage in enumerate(old.passages):
@@ -217,6 +246,8 @@ def _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, csv_
             sha = plan.kept[file]["sha256"]
             rows = old_rows.get(file, [])
             file_passages = [old.passages[r] for r in rows]
+            if retag:
+                file_passages = tag_passages(file_passages)
         reports[file] = resolve(file, sha, infos[file], csv_rows.get(file))
         pages_total += infos[file].page_count
         passages.extend(file_passages)
@@ -244,12 +275,14 @@ def _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, csv_
                 "size": source.size,
                 "mtime_ns": source.mtime_ns,
             }
+            if problem.file in (duplicates or {}):
+                manifest_files[problem.file]["duplicate_of"] = duplicates[problem.file]
     dim = vectors.shape[1]
     manifest = {
         "model": {"name": settings.embedder, "dim": int(dim)},
         "chunking": settings.chunking,
         "files": manifest_files,
-        "reports_csv_sha256": csv_hash,
+        **hashes,
         "problems": [{"file": p.file, "reason": p.reason} for p in problems],
     }
     contents = index_store.IndexContents(manifest, reports, infos, passages, vectors.reshape(-1, dim))
