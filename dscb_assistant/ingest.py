@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -123,24 +124,39 @@ def ingest(
         problems = list(plan.problems)
         total = len(plan.to_read)
         jobs = [(s.file, (str(s.path), s.file, settings.chunking)) for s in plan.to_read]
-        for done, (file, result) in enumerate(
-            run_isolated(read_report, jobs, workers=settings.workers, timeout=settings.file_timeout,
-                         memory_mb=settings.file_memory_mb),
-            start=1,
-        ):
-            if isinstance(result, Failed):
-                problems.append(Problem(file, result.reason))
-            else:
-                extracted[file] = result
-                vectors.add(p.text for p in result.passages)  # embeds while the workers read on
-            if progress:
-                progress("read", done, total)
+        if jobs:
+            vectors.start()  # the model loads while the first PDFs are read
+        try:
+            for done, (file, result) in enumerate(
+                run_isolated(read_report, jobs, workers=settings.workers, timeout=settings.file_timeout,
+                             memory_mb=settings.file_memory_mb),
+                start=1,
+            ):
+                if isinstance(result, Failed):
+                    problems.append(Problem(file, result.reason))
+                else:
+                    extracted[file] = result
+                    vectors.add(p.text for p in result.passages)  # embedded by a thread while the workers read on
+                if progress:
+                    progress("read", done, total)
+        finally:
+            vectors.close()
 
         duplicates = _drop_copies(extracted, plan, problems)
         problems.sort(key=lambda p: p.file)  # workers finish in any order; the report should not
+        if not plan.kept and not extracted:
+            # Nothing readable (BM25 cannot index zero passages). Wiping a working index because every file
+            # failed, or the folder looks empty (a drive not mounted), would be worse than keeping it.
+            if old is not None:
+                notes.append(f"nothing could be indexed, so the previous index ({len(old.reports)} reports) is still in use")
+            return IngestSummary(reports=0, pages=0, passages=0, problems=tuple(problems),
+                                 seconds=time.monotonic() - started, notes=tuple(notes))
         vectors.flush()
-        return _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, csv_hash, notes, started, progress,
-                                   vectors, duplicates)
+        if retag:
+            notes.append("the themes file changed: every passage was tagged again (no re-embedding)")
+        hashes = {"reports_csv_sha256": csv_hash, "themes_sha256": themes_hash}
+        return _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, hashes, notes, started, progress,
+                                   vectors, duplicates, retag)
 
 
 def _drop_copies(extracted: dict[str, Extracted], plan: "_Plan", problems: list[Problem]) -> dict[str, str]:
@@ -223,8 +239,8 @@ def _previous_index(index_dir: Path, settings: Settings, notes: list[str]):
     return old
 
 
-def _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, csv_hash, notes, started, progress, cache,
-                        duplicates=None):
+def _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, hashes, notes, started, progress, cache,
+                        duplicates, retag):
     old_rows: dict[str, list[int]] = {}
     if old is not None:
         for row, passage in enumerate(old.passages):
@@ -309,7 +325,12 @@ def _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, csv_
 
 
 class _VectorCache:
-    """Vectors by passage text: reused from the old index, or embedded once in length-sorted batches."""
+    """Vectors by passage text: reused from the old index, or embedded once, in length-sorted batches.
+
+    After :meth:`start`, a thread loads the model and embeds whatever has been added while the
+    worker processes go on reading PDFs (torch releases the GIL while it computes); :meth:`flush`
+    waits for it. Without :meth:`start`, :meth:`flush` embeds everything in the calling thread.
+    """
 
     def __init__(self, settings: Settings, old, embedder, progress: Progress | None) -> None:
         self._settings, self._old, self._model, self._progress = settings, old, embedder, progress
@@ -317,26 +338,69 @@ class _VectorCache:
         if old is not None:
             for row, passage in enumerate(old.passages):
                 self._known.setdefault(passage.text, old.vectors[row])
-        self._pending: dict[str, None] = {}
+        self._queued: set[str] = set()  # every text ever added and not already known: embedded once
+        self._pending: list[str] = []
+        self._wake = threading.Condition()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
         self.embedded = 0
 
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._embed_in_background, name="dscb-embed", daemon=True)
+            self._thread.start()
+
     def add(self, texts) -> None:
-        for text in texts:
-            if text not in self._known:
-                self._pending[text] = None
-        if len(self._pending) >= self._settings.batch_size * 4:
-            self.flush()
+        with self._wake:
+            for text in texts:
+                if text not in self._known and text not in self._queued:
+                    self._queued.add(text)
+                    self._pending.append(text)
+            self._wake.notify()
+
+    def close(self) -> None:
+        """No more texts will be added; the thread embeds what it has, then ends."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
 
     def flush(self) -> None:
-        if not self._pending:
+        """Return once every added text has its vector."""
+        self.close()
+        if self._thread is not None:
+            self._thread.join()
+            if self._error is not None:
+                raise self._error
+        self._embed(self._take())
+
+    def _take(self) -> list[str]:
+        texts, self._pending = self._pending, []
+        return sorted(texts, key=len)  # similar lengths in one batch: little padding to compute
+
+    def _embed(self, texts: list[str]) -> None:
+        if not texts:
             return
-        texts = sorted(self._pending, key=len)
-        self._pending.clear()
-        for text, vector in zip(texts, self.model.encode(texts, batch_size=self._settings.batch_size)):
-            self._known[text] = vector
-        self.embedded += len(texts)
+        vectors = self.model.encode(texts, batch_size=self._settings.batch_size)
+        with self._wake:
+            self._known.update(zip(texts, vectors))
+            self.embedded += len(texts)
         if self._progress:
-            self._progress("embed", self.embedded, self.embedded)
+            self._progress("embed", self.embedded, len(self._queued))
+
+    def _embed_in_background(self) -> None:
+        try:
+            self.model  # noqa: B018 - load it now, while the workers read
+            while True:
+                with self._wake:
+                    while not self._pending and not self._closed:
+                        self._wake.wait()
+                    if not self._pending:
+                        return
+                    texts = self._take()
+                self._embed(texts)
+        except BaseException as exc:  # noqa: BLE001 - handed to the ingest thread by flush()
+            self._error = exc
 
     @property
     def model(self):

@@ -58,20 +58,31 @@ def document_count(retriever) -> int:
     return int(retriever.scores["num_docs"])
 
 
+def scores(retriever, query: str) -> np.ndarray | None:
+    """BM25 score of every passage for ``query``; None when no query word is in the index."""
+    vocab = retriever.vocab_dict
+    ids = [vocab[t] for t in tokenize(query) if t in vocab]
+    if not ids:
+        return None
+    return retriever.get_scores(ids)
+
+
+def top(values: np.ndarray | None, mask: np.ndarray | None, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row ids and scores of the best ``limit`` positive ``values`` allowed by ``mask``, best first."""
+    if values is None or not len(values):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    if mask is not None:
+        values = np.where(mask, values, 0.0)
+    limit = min(limit, len(values))
+    rows = np.argpartition(-values, limit - 1)[:limit] if limit < len(values) else np.arange(len(values))
+    rows = rows[np.argsort(-values[rows], kind="stable")]
+    rows = rows[values[rows] > 0]
+    return rows.astype(np.int64), values[rows].astype(np.float32)
+
+
 def score(retriever, query: str, mask: np.ndarray | None, limit: int) -> tuple[np.ndarray, np.ndarray]:
     """Row ids and BM25 scores of the best ``limit`` passages allowed by ``mask``, best first.
 
     Passages with a zero score (no query word at all) are left out.
     """
-    vocab = retriever.vocab_dict
-    ids = [vocab[t] for t in tokenize(query) if t in vocab]
-    if not ids:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    scores = retriever.get_scores(ids)
-    if mask is not None:
-        scores = np.where(mask, scores, 0.0)
-    limit = min(limit, len(scores))
-    top = np.argpartition(-scores, limit - 1)[:limit] if limit < len(scores) else np.arange(len(scores))
-    top = top[np.argsort(-scores[top], kind="stable")]
-    top = top[scores[top] > 0]
-    return top.astype(np.int64), scores[top].astype(np.float32)
+    return top(scores(retriever, query), mask, limit)

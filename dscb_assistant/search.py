@@ -18,7 +18,9 @@ from .settings import Settings
 
 MODES = ("hybrid", "plain", "bm25", "dense")
 MAX_QUERY_CHARS = 2000
-BRUTE_FORCE_ROWS = 100_000  # a filtered search over fewer rows than this is exact and fast in numpy
+BRUTE_FORCE_ROWS = 100_000
+EXPANSION_WEIGHT = 0.5  # glossary terms count half as much as the user's own words in BM25
+DENSE_EXPANSION = False  # measured: spelling out terms for the sentence model lowered top-3 hits  # a filtered search over fewer rows than this is exact and fast in numpy
 
 
 class Searcher:
@@ -44,6 +46,11 @@ class Searcher:
         self.rows = {p.id: row for row, p in enumerate(self.passages)}
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
+        self._glossary = None
+        if self.settings.expand_queries:
+            from .glossary import load_glossary
+
+            self._glossary = load_glossary()
         self.local_base = local_base
 
     # -- public verbs -------------------------------------------------------------------------
@@ -90,6 +97,17 @@ class Searcher:
             return f"{self.local_base}{quote(report.file)}#page={page}"
         return f"{(Path(self.settings.corpus_dir).resolve() / report.file).as_uri()}#page={page}"
 
+    def report_themes(self, file: str, min_passages: int = 2) -> list[str]:
+        """Themes a report carries strongly: those of at least ``min_passages`` of its passages
+        (one is enough for a report of fewer than six passages), most frequent first."""
+        counts: dict[str, int] = {}
+        passages = self.passages_of(file)
+        for passage in passages:
+            for theme in passage.themes:
+                counts[theme] = counts.get(theme, 0) + 1
+        needed = 1 if len(passages) < 6 else min_passages
+        return [t for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n >= needed]
+
     def report_list(self) -> list[ReportMeta]:
         return list(self._report_list)
 
@@ -97,6 +115,14 @@ class Searcher:
         return [p for p in self.passages if p.file == file]
 
     # -- internals ----------------------------------------------------------------------------
+    def expansions(self, query: str) -> tuple[str, ...]:
+        """The glossary terms searched besides the user's own words ("CAMHS" adds its expansion)."""
+        if self._glossary is None:
+            return ()
+        from .glossary import expansion_terms
+
+        return expansion_terms(query, self._glossary)
+
     def _check_query(self, query: str) -> str:
         if not isinstance(query, str) or not query.strip():
             raise QueryError("Type a question or a few words to search for.")
@@ -130,13 +156,19 @@ class Searcher:
             return []
         depth = max(self.settings.candidates, k * (4 if per_report else 1))
         rankings, scored = [], []
+        extra = self.expansions(query) if mode == "hybrid" and vector is None else ()
         if mode in ("hybrid", "plain", "dense"):
-            qvec = self._encode(query) if vector is None else vector
+            qvec = self._encode(_with_terms(query, extra, DENSE_EXPANSION)) if vector is None else vector
             rows, scores = self._dense(qvec, mask, depth)
             rankings.append(rows)
             scored.append((rows, scores))
         if mode in ("hybrid", "plain", "bm25"):
-            rows, scores = lexical.score(self.bm25, query, mask, depth)
+            values = lexical.scores(self.bm25, query)
+            if extra:
+                added = lexical.scores(self.bm25, " ".join(extra))
+                if added is not None:
+                    values = added * EXPANSION_WEIGHT if values is None else values + added * EXPANSION_WEIGHT
+            rows, scores = lexical.top(values, mask, depth)
             rankings.append(rows)
             scored.append((rows, scores))
         if mode == "hybrid" and self.settings.fusion == "convex":
@@ -172,3 +204,7 @@ class Searcher:
         passage = self.passages[row]
         report = self.reports[passage.file]
         return Hit(rank=rank_, score=float(score), passage=passage, report=report, link=self.link(report, passage.page))
+
+
+def _with_terms(query: str, terms: Sequence[str], enabled: bool) -> str:
+    return f"{query} ({'; '.join(terms)})" if enabled and terms else query

@@ -32,9 +32,9 @@ class Settings:
     k: int = 10
     per_report: int = 3
     candidates: int = 100
-    fusion: str = "rrf"  # "rrf" or "convex"
+    fusion: str = "convex"  # "convex" or "rrf"; convex measured better on eval/questions (see BENCHMARKS.md)
     rrf_k: int = 60
-    dense_weight: float = 0.5  # for convex fusion
+    dense_weight: float = 0.4  # for convex fusion; tuned on eval/questions
     expand_queries: bool = True
     # Ingest robustness.
     workers: int = max(1, min(2, os.cpu_count() or 1))
