@@ -214,3 +214,30 @@ def test_truncated_anywhere_is_an_extraction_error_or_readable(tmp_path, keep):
 def test_bomb_in_process_is_refused_by_the_parser_limit(tmp_path):
     with pytest.raises(ExtractionError, match="decompression bomb"):
         read_pdf(hostile_pdfs.zip_bomb(tmp_path / "bomb.pdf"))
+
+
+# -- nothing readable at all ---------------------------------------------------------------------------
+
+
+def test_corpus_of_only_bad_files_lists_them_instead_of_crashing(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    hostile_pdfs.empty(corpus / "empty.pdf")
+    hostile_pdfs.html_as_pdf(corpus / "page.pdf")
+    result = run_cli("ingest", "--quiet", env=cli_env(corpus, tmp_path / "index"))
+    assert result.returncode == 1 and result.stderr == "", result.stderr
+    assert "  empty.pdf: the file is empty (0 bytes)" in result.stdout
+    assert "  page.pdf: it is a web page" in result.stdout
+    assert "No report could be indexed" in result.stdout
+
+
+def test_when_every_file_fails_the_previous_index_stays_in_use(small_corpus):
+    ingest(small_corpus)
+    before = index_store.build_id(small_corpus.index_dir)
+    for pdf in small_corpus.corpus_dir.rglob("*.pdf"):
+        pdf.write_bytes(b"")
+    summary = ingest(small_corpus)
+    assert summary.reports == 0 and len(summary.problems) == 3
+    assert any("previous index (3 reports) is still in use" in note for note in summary.notes)
+    assert index_store.build_id(small_corpus.index_dir) == before
+    assert Searcher(small_corpus).search("MARAC", k=1)
