@@ -219,8 +219,9 @@ def _point_current(index_dir: Path, build: Path) -> None:
     link = index_dir / CURRENT
     previous = link.resolve().name if link.is_symlink() else None
     temporary = index_dir / f".{CURRENT}.{os.getpid()}.tmp"
-    with contextlib.suppress(FileNotFoundError):
-        temporary.unlink()
+    for stale in index_dir.glob(f".{CURRENT}.*.tmp"):  # left by an ingest killed mid-swap; we hold the lock
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
     os.symlink(os.path.join(BUILDS, build.name), temporary)
     os.replace(temporary, link)
     _fsync_dir(index_dir)
