@@ -1,4 +1,4 @@
-"""Command line: ``python -m dscb_assistant ingest|search``; turns the library's errors into one clear line."""
+"""Command line: ``python -m dscb_assistant ingest|add|search``; turns the library's errors into one clear line."""
 
 from __future__ import annotations
 
@@ -34,6 +34,19 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--rebuild", action="store_true", help="re-read every PDF instead of only new and changed ones")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    add = commands.add_parser("add", help="add a review PDF (a file or an http(s) address) to the corpus and index it")
+    add.add_argument("source", metavar="FILE_OR_URL", help="path of a PDF, or its https:// address to download")
+    add.add_argument("--title", default="", help="report title (default: taken from the PDF)")
+    add.add_argument("--board", default="", help="safeguarding board or partnership")
+    add.add_argument("--year", type=int, help="year published")
+    add.add_argument("--type", dest="review_type", default="", metavar="TYPE",
+                     help=f"review type: {', '.join(REVIEW_TYPES)} (or SCR, CSPR)")
+    add.add_argument("--url", default="", help="published address (a downloaded report defaults to its address)")
+    add.add_argument("--corpus", type=Path, help="corpus folder to store it in (default: corpus/)")
+    add.add_argument("--index", type=Path, help="index folder (default: index/)")
+    add.add_argument("--no-ingest", action="store_true", help="only store the PDF and its details; index later")
+    add.add_argument("--quiet", action="store_true", help="no progress bar")
+
     search = commands.add_parser("search", help="ask a question; prints the best verbatim passages with citations")
     search.add_argument("query", help="the question, in quotes")
     search.add_argument("--index", type=Path, help="index folder (default: index/)")
@@ -58,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.command == "ingest":
             return _ingest(settings, args)
+        if args.command == "add":
+            return _add(settings, args)
         return _search(settings, args)
     except DscbError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -95,6 +110,31 @@ def _ingest(settings: Settings, args) -> int:
             bar.close()
     print(format_summary(summary, settings))
     return 0 if summary.reports else 1
+
+
+def _add(settings: Settings, args) -> int:
+    from .add import ReportDetails, add_report
+
+    details = ReportDetails(title=args.title, board=args.board, year=args.year, review_type=args.review_type, url=args.url)
+    added = add_report(settings.corpus_dir, args.source, details, max_mb=settings.max_file_mb)
+    where = Path(settings.corpus_dir) / added.file
+    print(f"{'Stored' if added.new else 'Already stored'}: {where}")
+    if args.no_ingest:
+        print("Not indexed yet; run: python -m dscb_assistant ingest")
+        return 0
+    status = _ingest(settings, argparse.Namespace(rebuild=False, quiet=args.quiet))
+    return status or (0 if _indexed(settings, added.file) else 1)
+
+
+def _indexed(settings: Settings, file: str) -> bool:
+    """Whether the live index holds ``file`` (ingest lists a file it skipped, with the reason)."""
+    from . import index
+
+    build = index.current_build(Path(settings.index_dir))
+    if build is None:
+        return False
+    manifest = json.loads((build / index.MANIFEST).read_text(encoding="utf-8"))
+    return manifest.get("files", {}).get(file, {}).get("status") == "indexed"
 
 
 def format_summary(summary: IngestSummary, settings: Settings) -> str:

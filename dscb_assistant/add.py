@@ -1,0 +1,292 @@
+"""Adding reports: check an uploaded or downloaded PDF, store it in the corpus folder, record its metadata in reports.csv."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import tempfile
+import time
+import unicodedata
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path, PurePosixPath
+
+from .errors import DscbError
+from .ingest import file_sha256
+from .metadata import CSV_COLUMNS, CSV_NAME, normalise_review_type
+from .records import REVIEW_TYPES
+
+PDF_MAGIC = b"%PDF-"
+DOWNLOAD_TIMEOUT = 30.0  # seconds for the whole download, not just each read
+USER_AGENT = "DSCB-Learning-Assistant/1.0 (+report download for a local search index)"
+_PDF_TYPES = ("application/pdf", "application/x-pdf", "application/octet-stream", "binary/octet-stream", "")
+
+
+class AddError(DscbError):
+    """A report could not be added; the message says what was wrong and what to do."""
+
+
+@dataclass(frozen=True)
+class ReportDetails:
+    """What an administrator tells us about a report; empty fields are worked out from the PDF at ingest."""
+
+    title: str = ""
+    board: str = ""
+    year: int | None = None
+    review_type: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class AddedReport:
+    """A PDF now in the corpus folder: its path relative to the corpus and whether it was new."""
+
+    file: str
+    path: Path
+    new: bool
+
+
+def check_pdf(data: bytes, *, max_mb: int) -> None:
+    """Refuse anything that is not a PDF of at most ``max_mb`` megabytes.
+
+    Raises:
+        AddError: empty, too large, or not starting with the ``%PDF-`` signature.
+    """
+    if not data:
+        raise AddError("The file is empty.")
+    if len(data) > max_mb * 1024 * 1024:
+        raise AddError(f"The file is {len(data) / 1024 / 1024:.0f} MB; the limit is {max_mb} MB.")
+    # The PDF specification lets the header sit anywhere in the first 1024 bytes.
+    if PDF_MAGIC not in data[:1024]:
+        raise AddError("This is not a PDF (it does not start with %PDF). Upload the report's PDF file.")
+
+
+def safe_file_name(name: str) -> str:
+    """A plain file name for ``name``: no folders, no ``..``, letters, digits, ``.``, ``-`` and ``_`` only, ending ``.pdf``."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
+    stem = base[:-4] if base.lower().endswith(".pdf") else base
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem)
+    stem = re.sub(r"\.{2,}", ".", stem).strip(".-_")[:120]
+    return f"{stem or 'report'}.pdf"
+
+
+def store_pdf(corpus_dir: Path, data: bytes, name: str, *, max_mb: int) -> AddedReport:
+    """Write ``data`` into ``corpus_dir`` under a safe version of ``name``; never outside it, never half-written.
+
+    The same bytes already stored under that name are left alone; other bytes under that name
+    get a new name (``-2``, ``-3``...) so an existing report is never overwritten.
+
+    Raises:
+        AddError: not a PDF, too large, or the corpus folder cannot be written.
+    """
+    check_pdf(data, max_mb=max_mb)
+    corpus_dir = Path(corpus_dir)
+    try:
+        corpus_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AddError(f"The corpus folder {corpus_dir} cannot be created ({exc.strerror}).") from None
+    root = corpus_dir.resolve()
+    file = safe_file_name(name)
+    stem = file[:-4]
+    digest = _sha256(data)
+    for n in range(1, 1000):
+        candidate = file if n == 1 else f"{stem}-{n}.pdf"
+        target = (root / candidate).resolve()
+        if target.parent != root:  # belt and braces: safe_file_name already removed every separator
+            raise AddError(f"Refusing to store {name!r} outside the corpus folder.")
+        if target.exists():
+            if target.is_file() and file_sha256(target) == digest:
+                return AddedReport(candidate, target, new=False)
+            continue
+        _write_atomically(target, data)
+        return AddedReport(candidate, target, new=True)
+    raise AddError(f"Too many files named like {file} in {corpus_dir}; rename the PDF and try again.")
+
+
+def download_pdf(url: str, *, max_mb: int, timeout: float = DOWNLOAD_TIMEOUT, opener=None) -> tuple[bytes, str]:
+    """Fetch a PDF over http(s): at most ``max_mb`` megabytes, within ``timeout`` seconds.
+
+    Returns:
+        The bytes and a file name for them (from the server's Content-Disposition, else the url).
+
+    Raises:
+        AddError: not an http(s) url, unreachable, an HTTP error, too large, too slow, or not a PDF.
+    """
+    url = (url or "").strip()
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AddError("Give a web address starting with https:// (or http://).")
+    limit = max_mb * 1024 * 1024
+    opener = opener or urllib.request.build_opener(_HttpOnlyRedirects)
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/pdf,*/*;q=0.5"})
+    deadline = time.monotonic() + timeout
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if content_type in ("text/html", "application/xhtml+xml"):
+                raise AddError(
+                    "That address gives a web page, not a PDF. Open it in a browser and copy the link of the PDF itself."
+                )
+            length = response.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > limit:
+                raise AddError(f"The file is {int(length) / 1024 / 1024:.0f} MB; the limit is {max_mb} MB.")
+            buffer = io.BytesIO()
+            while True:
+                if time.monotonic() > deadline:
+                    raise AddError(f"The download took longer than {timeout:.0f} seconds; try again later or upload the file.")
+                block = response.read1(64 * 1024)  # what has arrived, so the deadline is checked often
+                if not block:
+                    break
+                buffer.write(block)
+                if buffer.tell() > limit:
+                    raise AddError(f"The file is larger than the limit of {max_mb} MB.")
+            name = _name_from_response(response.headers, response.geturl() or url)
+    except AddError:
+        raise
+    except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:  # urllib refuses redirects to ftp:, file: and the like before asking our handler
+            raise AddError("The address redirects to something other than a web address; give the PDF's own link.") from None
+        raise AddError(f"The server answered {exc.code} {exc.reason} for that address; check the link.") from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason if isinstance(exc.reason, str) else getattr(exc.reason, "strerror", None) or exc.reason
+        raise AddError(f"The address could not be reached ({reason}). Check the link and the network.") from None
+    except TimeoutError:
+        raise AddError(f"The server did not answer within {timeout:.0f} seconds; try again later or upload the file.") from None
+    except OSError as exc:
+        raise AddError(f"The download failed ({exc}).") from None
+    data = buffer.getvalue()
+    if content_type not in _PDF_TYPES and PDF_MAGIC not in data[:1024]:
+        raise AddError(f"That address gives a {content_type} file, not a PDF.")
+    check_pdf(data, max_mb=max_mb)
+    return data, name
+
+
+def record_details(corpus_dir: Path, file: str, details: ReportDetails) -> None:
+    """Add or update the row of ``file`` in ``corpus_dir/reports.csv`` (only the fields given replace old ones).
+
+    Raises:
+        AddError: a year that is not four digits, or an unknown review type.
+    """
+    details = check_details(details)
+    path = Path(corpus_dir) / CSV_NAME
+    rows: list[dict[str, str]] = []
+    columns = list(CSV_COLUMNS)
+    if path.exists():
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            columns += [c for c in (reader.fieldnames or []) if c and c not in columns]
+            rows = [dict(row) for row in reader]
+    given = {
+        "title": details.title,
+        "board": details.board,
+        "year": str(details.year) if details.year else "",
+        "review_type": details.review_type,
+        "url": details.url,
+    }
+    for row in rows:
+        if (row.get("file") or "").replace("\\", "/").lstrip("./") == file:
+            row.update({k: v for k, v in given.items() if v})
+            break
+    else:
+        rows.append({"file": file, **given})
+    handle = io.StringIO()
+    writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({c: (row.get(c) or "") for c in columns} for row in rows)
+    _write_atomically(path, handle.getvalue().encode("utf-8"))
+
+
+def check_details(details: ReportDetails) -> ReportDetails:
+    """The details tidied (spaces trimmed, review type in its canonical form), or an AddError naming the bad field."""
+    review_type = ""
+    if details.review_type.strip():
+        review_type = normalise_review_type(details.review_type) or ""
+        if not review_type:
+            raise AddError(f"Review type {details.review_type!r} is not one of: {', '.join(REVIEW_TYPES)}.")
+    year = details.year
+    if year is not None and not 1900 <= int(year) <= 2100:
+        raise AddError(f"Year {year} does not look like a publication year; give four digits, e.g. 2021.")
+    url = details.url.strip()
+    if url and urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise AddError("The published address must start with https:// (or http://).")
+    return ReportDetails(
+        title=_one_line(details.title), board=_one_line(details.board), year=year, review_type=review_type, url=url
+    )
+
+
+def add_report(corpus_dir: Path, source: str | Path, details: ReportDetails = ReportDetails(), *, max_mb: int) -> AddedReport:
+    """Add a PDF from a local path or an http(s) url to the corpus and record its details.
+
+    A downloaded report's published url defaults to the address it came from, so links open
+    the publisher's copy at the right page.
+
+    Raises:
+        AddError: see :func:`store_pdf`, :func:`download_pdf` and :func:`check_details`.
+    """
+    details = check_details(details)
+    text = str(source)
+    if re.match(r"^https?://", text, re.IGNORECASE):
+        data, name = download_pdf(text, max_mb=max_mb)
+        if not details.url:
+            details = ReportDetails(details.title, details.board, details.year, details.review_type, text)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise AddError(f"There is no file at {path}.")
+        if path.stat().st_size > max_mb * 1024 * 1024:
+            raise AddError(f"{path.name} is {path.stat().st_size / 1024 / 1024:.0f} MB; the limit is {max_mb} MB.")
+        data, name = path.read_bytes(), path.name
+    added = store_pdf(corpus_dir, data, name, max_mb=max_mb)
+    if any((details.title, details.board, details.year, details.review_type, details.url)):
+        record_details(corpus_dir, added.file, details)
+    return added
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to http(s), never to ftp or file addresses."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urllib.parse.urlsplit(newurl).scheme not in ("http", "https"):
+            raise AddError("The address redirects to something other than a web address; give the PDF's own link.")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _name_from_response(headers, url: str) -> str:
+    disposition = headers.get("Content-Disposition") or ""
+    if disposition:
+        message = Message()
+        message["Content-Disposition"] = disposition
+        name = message.get_filename()
+        if name:
+            return name
+    name = PurePosixPath(urllib.parse.unquote(urllib.parse.urlsplit(url).path)).name
+    return name or "report.pdf"
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    # A hidden temporary name: ingest skips dot-files, so it never reads a half-written PDF.
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise AddError(f"Could not write {target} ({exc.strerror or exc}).") from None
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
