@@ -88,25 +88,30 @@ def main(argv: list[str] | None = None) -> int:
 def _ingest(settings: Settings, args) -> int:
     from .ingest import ingest
 
-    bars = {}
+    bar = None
 
     def progress(stage: str, done: int, total: int) -> None:
+        # One bar over the files; embedding and writing show as its postfix.
+        nonlocal bar
         if args.quiet:
             return
-        from tqdm import tqdm
-
-        labels = {"read": "Reading PDFs", "embed": "Embedding passages", "write": "Writing index"}
-        bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit="", file=sys.stderr, leave=False)
-        bar.total = max(total, bar.total or 0)
-        bar.n = done
+            from tqdm import tqdm
+
+            bar = tqdm(total=0, desc="Reading PDFs", unit=" file", file=sys.stderr, leave=False)
+        if stage == "read":
+            bar.total = total
+            bar.n = done
+        elif stage == "embed":
+            bar.set_postfix_str(f"{done} passages embedded", refresh=False)
+        elif stage == "write":
+            bar.set_description("Writing index", refresh=False)
         bar.refresh()
 
     try:
         summary = ingest(settings, rebuild=args.rebuild, progress=progress)
     finally:
-        for bar in bars.values():
+        if bar is not None:
             bar.close()
     print(format_summary(summary, settings))
     return 0 if summary.reports else 1
