@@ -119,9 +119,10 @@ def _units(text: str, page_starts: list[int], pages: Sequence[Page]) -> list[_Un
         for match in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", page.text):
             raw.append((offset + match.start(), offset + match.end(), index))
     units: list[_Unit] = []
-    for start, end, index in raw:
+    for position, (start, end, index) in enumerate(raw):
         body = text[start:end]
-        heading = looks_like_heading(body, standalone=True)
+        following = text[raw[position + 1][0] : raw[position + 1][1]] if position + 1 < len(raw) else ""
+        heading = looks_like_heading(body, standalone=True) or _heads_numbered_paragraph(body, following)
         if (
             units
             and not heading
@@ -137,6 +138,18 @@ def _units(text: str, page_starts: list[int], pages: Sequence[Page]) -> list[_Un
             continue
         units.append(_Unit(start, end, heading, len(body.split())))
     return units
+
+
+def _heads_numbered_paragraph(body: str, following: str) -> bool:
+    """A short unpunctuated line right before a numbered paragraph is a subheading ("Bruising to a baby who was not yet mobile")."""
+    words = body.split()
+    return (
+        0 < len(words) <= 12
+        and body[:1].isupper()
+        and not _SENTENCE_END.search(body)
+        and not body.endswith(",")
+        and bool(_PARAGRAPH_NUMBER.match(following))
+    )
 
 
 def _is_last_on_page(raw: list[tuple[int, int, int]], end: int) -> bool:

@@ -73,3 +73,10 @@ def test_passage_ids_are_unique_and_stable():
     b = chunk_pages(pages, "r.pdf", "45" * 32)
     assert [p.id for p in a] == [p.id for p in b]
     assert len({p.id for p in a}) == len(a)
+
+
+def test_sentence_case_subheading_before_a_numbered_paragraph_becomes_the_section():
+    pages = _pages("6. Analysis\n\n6.1 " + words(40) + "\n\nBruising to a baby who was not yet mobile\n\n6.2 " + words(150, 2))
+    passages = chunk_pages(pages, "r.pdf", "67" * 32)
+    assert passages[-1].section == "Bruising to a baby who was not yet mobile"
+    assert all("not yet mobile" not in p.text for p in passages)
