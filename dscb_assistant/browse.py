@@ -1,0 +1,81 @@
+"""Browsing: counts and orderings behind the theme and report pages (no ranking of its own beyond a theme search)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .records import Filters, Hit, Passage, ReportMeta
+
+# Sections a new member of staff should read first: where a review states what it learned.
+LEARNING_SECTION = re.compile(
+    r"\b(learning|lessons?|findings?|recommendations?|conclusions?|key messages?|summary|what (?:we|the review) learn)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ThemeCount:
+    """How many reports and passages carry a theme."""
+
+    theme_id: str
+    reports: int
+    passages: int
+
+
+def theme_counts(passages: Iterable[Passage]) -> dict[str, ThemeCount]:
+    """For every theme id found on ``passages``, the number of reports and of passages that carry it."""
+    passage_counts: Counter[str] = Counter()
+    files: dict[str, set[str]] = {}
+    for passage in passages:
+        for theme in passage.themes:
+            passage_counts[theme] += 1
+            files.setdefault(theme, set()).add(passage.file)
+    return {t: ThemeCount(t, len(files[t]), n) for t, n in passage_counts.items()}
+
+
+def report_theme_ids(passages: Sequence[Passage], *, min_passages: int = 2) -> list[str]:
+    """The themes a report's passages carry at least ``min_passages`` times, most-carried first."""
+    counts = Counter(theme for passage in passages for theme in passage.themes)
+    return [t for t, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])) if n >= min_passages]
+
+
+def theme_query(name: str, cues: Sequence[str] = ()) -> str:
+    """The words a theme is searched by: its name and its cue phrases."""
+    return " ".join([name, *cues])
+
+
+def strongest_for_theme(searcher, theme_id: str, query: str, *, filters: Filters = Filters(), k: int = 15,
+                        per_report: int = 3) -> list[tuple[ReportMeta, list[Hit]]]:
+    """The passages tagged with ``theme_id`` that best match the theme's own words, grouped by report.
+
+    Reports come in order of their best passage; ``filters`` (years, types, boards) apply as in search.
+    """
+    themed = Filters(
+        year_from=filters.year_from, year_to=filters.year_to, review_types=filters.review_types,
+        boards=filters.boards, themes=(theme_id,), files=filters.files,
+    )
+    hits = searcher.search(query, k=k, filters=themed, per_report=per_report)
+    groups: dict[str, list[Hit]] = {}
+    for hit in hits:
+        groups.setdefault(hit.report.file, []).append(hit)
+    return [(group[0].report, group) for group in groups.values()]
+
+
+def learning_first(passages: Sequence[Passage]) -> list[Passage]:
+    """A report's passages with those in learning, findings, recommendations and summary sections first.
+
+    Within each half the report's reading order is kept.
+    """
+    return sorted(passages, key=lambda p: 0 if LEARNING_SECTION.search(p.section or "") else 1)
+
+
+def is_sample_corpus(reports: Iterable[ReportMeta], corpus_dir: Path) -> bool:
+    """True when any indexed report is one of the bundled fictional samples (its source text sits in ``sources/``)."""
+    sources = Path(corpus_dir) / "sources"
+    if not sources.is_dir():
+        return False
+    return any((sources / f"{Path(r.file).stem}.txt").is_file() for r in reports if "/" not in r.file)
