@@ -1,0 +1,131 @@
+"""The Ask page: a question in, ranked verbatim excerpts out, as a chat for the session."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from dscb_assistant.errors import DscbError
+from dscb_assistant.export import escape_markdown as _md
+from dscb_assistant.ui import cards, filters, state
+
+EXAMPLES = (
+    "Bruising in babies who are not yet mobile",
+    "Was the child seen and spoken to alone?",
+    "Information sharing between police and health",
+    "Fathers and male carers not known to services",
+    "Missing episodes and return home interviews",
+)
+
+
+def render() -> None:
+    st.title("Ask the reviews", anchor="ask")
+    st.caption("Every answer is a set of passages quoted word for word from published case reviews, best match first.")
+    searcher = state.searcher_or_stop()
+    state.sample_banner(searcher)
+    chosen, k = filters.sidebar(searcher)
+
+    # The question box sits at the top, like a search box: each answer is read from its first card
+    # down, and a chat box pinned to the bottom would keep scrolling the page to the last card.
+    with st.container():
+        question = st.chat_input("Ask about practice, e.g. bruising in non-mobile babies", max_chars=2000,
+                                 key="ask-input")
+    if question and question.strip():
+        state.turns().append(state.Turn(query=question.strip()))
+    turns = state.turns()
+    if not turns:
+        _welcome()
+        return
+
+    *earlier, latest = turns
+    # Filters apply to the current question too: re-ask it whenever they (or the index) change.
+    asked_with = (chosen, k, searcher.build)
+    if latest.asked_with != asked_with:
+        _ask(searcher, latest, chosen, k)
+        latest.asked_with = asked_with
+    with st.chat_message("user", avatar=":material/person:"):
+        if latest.source is not None:
+            st.markdown(f"**More like this passage** from *{_md(latest.source.report.title)}*, page {latest.source.passage.page}:")
+            st.markdown(f"<span>\u201c{html.escape(latest.query)}\u2026\u201d</span>", unsafe_allow_html=True)
+        else:
+            st.markdown(f"<span>{html.escape(latest.query)}</span>", unsafe_allow_html=True)
+    with st.chat_message("assistant", avatar=":material/menu_book:"):
+        summary = state.filters_summary(chosen)
+        if summary:
+            st.caption(f"Filtered: {summary}")
+        _answer(latest, key=f"t{len(turns)}", latest=True)
+        st.markdown("[Ask another question \u2191](#ask)")
+    if earlier:
+        st.markdown("##### Earlier in this session")
+        for number in range(len(earlier), 0, -1):
+            turn = earlier[number - 1]
+            with st.expander(_md(_short(turn)), expanded=False):
+                _answer(turn, key=f"t{number}")
+        st.button("Clear the conversation", key="clear-turns", on_click=_forget, icon=":material/delete_sweep:")
+    if st.session_state.pop("_scroll_up", False):
+        _scroll_to_question()
+
+
+def _scroll_to_question() -> None:
+    # "More like this" is pressed far down the page; its answer starts at the top.
+    st.html(
+        '<script>setTimeout(function () { var top = document.getElementById("ask"); '
+        'if (top) { top.scrollIntoView({block: "start"}); } }, 100);</script>',
+        unsafe_allow_javascript=True,
+    )
+
+
+def _ask(searcher, turn: state.Turn, chosen, k: int) -> None:
+    turn.error = ""
+    try:
+        if turn.source is not None:
+            turn.hits = searcher.more_like(turn.source.passage.id, k=k, filters=chosen)
+        else:
+            turn.hits = searcher.search(turn.query, k=k, filters=chosen)
+    except DscbError as exc:  # an empty or overlong question, or a passage gone after re-indexing
+        turn.hits, turn.error = [], str(exc)
+
+
+def _answer(turn: state.Turn, *, key: str, latest: bool = False) -> None:
+    if turn.error:
+        st.warning(turn.error)
+        return
+    if not turn.hits:
+        st.info("No matches with these filters.", icon=":material/search_off:")
+        if latest:
+            st.write("Try removing a filter, widening the years, or using fewer or other words.")
+            st.button("Clear filters and search again", key=f"{key}-loosen", on_click=filters.clear)
+        return
+    reports = len({h.report.file for h in turn.hits})
+    st.markdown(f"**{len(turn.hits)} passage{'s' if len(turn.hits) != 1 else ''} from {reports} report{'s' if reports != 1 else ''}**")
+    query = turn.source.passage.text if turn.source is not None else turn.query
+    for hit in turn.hits:
+        # For "more like this" the question is a whole passage: emphasise its closest sentence, mark no words.
+        cards.excerpt_card(hit, key=f"{key}-{hit.rank}", query=query, mark_words=turn.source is None, number=hit.rank)
+
+
+def _welcome() -> None:
+    st.markdown("Ask a question as you would ask a colleague, or type a few words. Try one of these:")
+    with st.container(horizontal=True, gap="small"):
+        for i, example in enumerate(EXAMPLES):
+            st.button(example, key=f"example-{i}", on_click=_ask_example, args=(example,))
+
+
+def _ask_example(example: str) -> None:
+    state.turns().append(state.Turn(query=example))
+
+
+def _forget() -> None:
+    st.session_state["turns"] = []
+    st.session_state["_pages_shown"] = set()
+
+
+def _short(turn: state.Turn) -> str:
+    prefix = "More like: " if turn.source is not None else ""
+    text = turn.query if len(turn.query) <= 70 else turn.query[:67] + "\u2026"
+    return f"{prefix}{text} ({len(turn.hits)} passages)"
+
+
+if __name__ == "__main__":
+    render()

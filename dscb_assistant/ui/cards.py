@@ -1,0 +1,128 @@
+"""Excerpt cards: the verbatim passage (escaped, then emphasised), its citation, theme chips and actions."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import streamlit as st
+
+from dscb_assistant.highlight import highlight_html
+from dscb_assistant.records import Hit
+
+from . import state
+
+
+def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int | None = None) -> str:
+    """The card's body as HTML. Every piece of report text is escaped before markup is added."""
+    report, passage = hit.report, hit.passage
+    title = html.escape(report.title)
+    if number is not None:
+        title = f"{number}. {title}"
+    meta = [
+        report.board or "Board not known",
+        str(report.year) if report.year else "Year not known",
+        report.review_type.capitalize() if report.review_type else "",
+        _pages(hit),
+        passage.section,
+    ]
+    excerpt = highlight_html(passage.text, query, mark_words=mark_words) if query else html.escape(passage.text).replace("\n", "<br>")
+    chips = "".join(f'<span class="dscb-chip">{html.escape(state.theme_name(t))}</span>' for t in passage.themes)
+    parts = [
+        f'<div class="dscb-title">{title}</div>',
+        f'<div class="dscb-meta">{" &middot; ".join(html.escape(m) for m in meta if m)}</div>',
+        f'<div class="dscb-quote">{excerpt}</div>',
+    ]
+    if chips:
+        parts.append(f'<div class="dscb-chips" aria-label="Themes">{chips}</div>')
+    link = safe_link(hit)
+    if link:
+        parts.append(
+            f'<div class="dscb-open"><a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">'
+            f"Open the report at page {passage.page}</a></div>"
+        )
+    return "".join(parts)
+
+
+def safe_link(hit: Hit) -> str:
+    """The card's "open at page" address, only if it is a web address or a PDF the app itself serves."""
+    link = hit.link or ""
+    if link.lower().startswith(("https://", "http://")):
+        return link
+    if link.startswith(state.LOCAL_BASE) and state.served_locally(hit.report.file):
+        return link
+    return ""
+
+
+def excerpt_card(hit: Hit, *, key: str, query: str = "", mark_words: bool = True, number: int | None = None,
+                 more: bool = True, collectable: bool = True) -> None:
+    """One result card with its actions: show the page, more like this, add to (or remove from) the collection."""
+    with st.container(border=True):
+        st.markdown(card_html(hit, query, mark_words=mark_words, number=number), unsafe_allow_html=True)
+        if not safe_link(hit):
+            _download_fallback(hit, key)
+        shown = st.session_state.setdefault("_pages_shown", set())
+        page_key = f"{key}:{hit.passage.id}"
+        with st.container(horizontal=True, gap="small"):
+            st.button(
+                "Hide the page" if page_key in shown else "Show the page",
+                key=f"{key}-page",
+                icon=":material/description:",
+                on_click=_toggle,
+                args=(shown, page_key),
+            )
+            if more:
+                st.button("More like this", key=f"{key}-more", icon=":material/manage_search:",
+                          on_click=state.ask_more_like, args=(hit,))
+            if collectable:
+                if state.in_collection(hit.passage.id):
+                    st.button("In collection \u2013 remove", key=f"{key}-collect", icon=":material/bookmark_remove:",
+                              on_click=state.uncollect, args=(hit.passage.id,))
+                else:
+                    st.button("Add to collection", key=f"{key}-collect", icon=":material/bookmark_add:",
+                              on_click=state.collect, args=(hit,))
+        if page_key in shown:
+            show_page(hit)
+
+
+def show_page(hit: Hit) -> None:
+    """The original page as an image, with the passage's area highlighted."""
+    from dscb_assistant.errors import DscbError
+
+    path = Path(state.settings().corpus_dir) / hit.report.file
+    try:
+        with st.spinner("Drawing the page\u2026"):
+            png, highlighted = state.page_image(str(path), hit.report.sha256, hit.passage.page, hit.passage.text)
+    except DscbError as exc:
+        st.warning(str(exc))
+        return
+    caption = f"Page {hit.passage.page} of {hit.report.title}"
+    if not highlighted:
+        caption += " (the passage could not be marked on this page)"
+    st.image(png, caption=caption, width="stretch")
+
+
+def _toggle(shown: set, key: str) -> None:
+    shown.symmetric_difference_update({key})
+
+
+def _download_fallback(hit: Hit, key: str) -> None:
+    # Only when the app cannot serve the PDF itself (read-only static folder): offer the file instead.
+    path = Path(state.settings().corpus_dir) / hit.report.file
+    if path.is_file():
+        st.download_button(
+            f"Download the report (see page {hit.passage.page})",
+            data=lambda: path.read_bytes(),
+            file_name=path.name,
+            mime="application/pdf",
+            key=f"{key}-pdf",
+            on_click="ignore",
+        )
+
+
+def _pages(hit: Hit) -> str:
+    passage = hit.passage
+    text = f"p. {passage.page}" if passage.page_end == passage.page else f"pp. {passage.page}\u2013{passage.page_end}"
+    if passage.page_label and passage.page_label != str(passage.page):
+        text += f" (printed {passage.page_label})"
+    return text

@@ -1,0 +1,69 @@
+"""The Collection page: the excerpts a trainer has gathered, to reorder, prune and export as Word or Markdown."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dscb_assistant import export
+from dscb_assistant.browse import is_sample_corpus
+from dscb_assistant.ui import cards, state
+
+
+def render() -> None:
+    st.title("Collection")
+    st.caption("Excerpts you add from any page stay here while this browser tab is open. "
+               "Put them in order, then download them for a training session.")
+    items = state.collection()
+    if not items:
+        st.info("Nothing collected yet. Use **Add to collection** on any excerpt.", icon=":material/bookmarks:")
+        st.page_link(state.PAGES["ask"], label="Ask the reviews", icon=":material/forum:")
+        return
+
+    cfg = state.settings()
+    notice = state.SAMPLE_NOTICE if is_sample_corpus([h.report for h in items], cfg.corpus_dir) else ""
+    if notice:
+        st.warning(f"**Sample library.** {notice} The exports say so too.", icon=":material/info:")
+    stamp = dt.date.today().isoformat()
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            "Download Word (.docx)",
+            data=export.to_docx(items, notice=notice),
+            file_name=f"case-review-excerpts-{stamp}.docx",
+            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            icon=":material/download:",
+            type="primary",
+            key="export-docx",
+            on_click="ignore",
+        )
+        st.download_button(
+            "Download Markdown (.md)",
+            data=export.to_markdown(items, notice=notice),
+            file_name=f"case-review-excerpts-{stamp}.md",
+            mime="text/markdown",
+            icon=":material/download:",
+            key="export-md",
+            on_click="ignore",
+        )
+        st.button("Empty the collection", key="collection-clear", on_click=_empty, icon=":material/delete:")
+
+    st.markdown(f"**{len(items)} excerpt{'s' if len(items) != 1 else ''}**")
+    for position, hit in enumerate(list(items)):
+        pid = hit.passage.id
+        with st.container(border=True):
+            st.markdown(cards.card_html(hit, number=position + 1), unsafe_allow_html=True)
+            with st.container(horizontal=True, gap="small"):
+                st.button("Move up", key=f"up-{pid}", icon=":material/arrow_upward:", disabled=position == 0,
+                          on_click=state.move, args=(pid, -1))
+                st.button("Move down", key=f"down-{pid}", icon=":material/arrow_downward:",
+                          disabled=position == len(items) - 1, on_click=state.move, args=(pid, 1))
+                st.button("Remove", key=f"remove-{pid}", icon=":material/close:", on_click=state.uncollect, args=(pid,))
+
+
+def _empty() -> None:
+    st.session_state["collection"] = []
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,74 @@
+"""The sidebar filters (years, review type, board, themes) and the number of results, kept for the whole session."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dscb_assistant.records import Filters
+
+from . import state
+
+RESULT_CHOICES = (5, 10, 15, 20, 30)
+
+
+def sidebar(searcher, *, show_themes: bool = True) -> tuple[Filters, int]:
+    """Render the filters and return what they select, plus how many results to show."""
+    reports = searcher.report_list()
+    years = sorted({r.year for r in reports if r.year})
+    types = sorted({r.review_type for r in reports if r.review_type})
+    boards = sorted({r.board for r in reports if r.board})
+    theme_ids = [t for t in state.themes() if t in searcher.theme_order]
+    theme_ids += [t for t in searcher.theme_order if t not in theme_ids]
+    # Keys carry the options' shape, so a rebuilt index with other options starts from clean widgets.
+    year_key = f"f-years-{years[0]}-{years[-1]}" if years else "f-years"
+    keys = {"years": year_key, "types": f"f-types-{len(types)}", "boards": f"f-boards-{len(boards)}",
+            "themes": f"f-themes-{len(theme_ids)}", "k": "f-k"}
+
+    with st.sidebar:
+        st.subheader("Filters")
+        year_range = None
+        if len(years) > 1:
+            year_range = st.slider("Years published", years[0], years[-1], (years[0], years[-1]), key=keys["years"],
+                                   persist_state="session")
+        chosen_types = st.multiselect("Review type", types, key=keys["types"], persist_state="session",
+                                      placeholder="Any type", format_func=str.capitalize)
+        chosen_boards = st.multiselect("Board", boards, key=keys["boards"], persist_state="session",
+                                       placeholder="Any board")
+        chosen_themes: list[str] = []
+        if show_themes and theme_ids:
+            chosen_themes = st.multiselect("Themes", theme_ids, key=keys["themes"], persist_state="session",
+                                           placeholder="Any theme", format_func=state.theme_name)
+        elif not show_themes:
+            chosen_themes = list(st.session_state.get(keys["themes"], []))
+        k = st.select_slider("Number of results", RESULT_CHOICES, value=_default_k(searcher), key=keys["k"],
+                             persist_state="session")
+        st.button("Clear filters", key="f-clear", on_click=_clear, args=(keys, years), icon=":material/filter_alt_off:")
+
+    filters = Filters(
+        year_from=year_range[0] if year_range and year_range[0] > years[0] else None,
+        year_to=year_range[1] if year_range and year_range[1] < years[-1] else None,
+        review_types=tuple(chosen_types),
+        boards=tuple(chosen_boards),
+        themes=tuple(chosen_themes) if show_themes else (),
+    )
+    st.session_state["_filter_keys"] = (keys, years)
+    return filters, int(k)
+
+
+def clear() -> None:
+    """Reset every filter (used by the "no results" state as well as the sidebar button)."""
+    keys, years = st.session_state.get("_filter_keys", ({}, []))
+    _clear(keys, years)
+
+
+def _clear(keys: dict[str, str], years: list[int]) -> None:
+    for name, key in keys.items():
+        if name == "years" and len(years) > 1:
+            st.session_state[key] = (years[0], years[-1])
+        elif name in ("types", "boards", "themes"):
+            st.session_state[key] = []
+
+
+def _default_k(searcher) -> int:
+    k = searcher.settings.k
+    return min(RESULT_CHOICES, key=lambda choice: abs(choice - k))

@@ -1,0 +1,306 @@
+"""The Streamlit app driven through AppTest: every page and interaction, on a tiny corpus with the fast fake embedder."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dscb_assistant.settings import HASH_EMBEDDER, Settings
+
+from .conftest import build_small_corpus
+from .pdfs import make_pdf, words
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = {name: f"dscb_assistant/ui/{name}.py" for name in ("ask", "themes", "reports", "collection", "add_reports")}
+HOSTILE = ('The parent said <img src=x onerror=alert(1)> and <script>alert("x")</script> about the baby bruise; '
+           "*not emphasis* and [a link](javascript:alert(1)) cost $5 and $6.")
+
+
+def _ingest(corpus: Path, index: Path) -> None:
+    from dscb_assistant.ingest import ingest
+
+    ingest(Settings(corpus_dir=corpus, index_dir=index, embedder=HASH_EMBEDDER, workers=1, file_timeout=60))
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory) -> tuple[Path, Path]:
+    """The small corpus plus a report whose text tries to become markup, indexed once for the module."""
+    root = tmp_path_factory.mktemp("app")
+    corpus = build_small_corpus(root / "corpus")
+    make_pdf(corpus / "hostile.pdf", [["# Findings", HOSTILE + " " + words(60)]], page_numbers=True)
+    _ingest(corpus, root / "index")
+    return corpus, root / "index"
+
+
+@pytest.fixture
+def app(library, monkeypatch, tmp_path):
+    """A fresh app session on the module's index; local PDFs are published to a temporary static folder."""
+    corpus, index = library
+    _env(monkeypatch, corpus, index)
+    from dscb_assistant.ui import state
+
+    monkeypatch.setattr(state, "STATIC_DIR", tmp_path / "static" / "corpus")
+    return AppTest.from_file(APP, default_timeout=60).run()
+
+
+def _env(monkeypatch, corpus: Path, index: Path) -> None:
+    monkeypatch.setenv("DSCB_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("DSCB_INDEX_DIR", str(index))
+    monkeypatch.setenv("DSCB_EMBEDDER", HASH_EMBEDDER)
+    monkeypatch.setenv("DSCB_WORKERS", "1")
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input(key="ask-input").set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def cards(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if 'class="dscb-title"' in m.value]
+
+
+def widget(collection, label: str):
+    return next(w for w in collection if w.label == label)
+
+
+# -- Ask -----------------------------------------------------------------------------------------
+def test_ask_answers_with_cited_verbatim_cards(app):
+    assert not app.exception
+    assert app.chat_input(key="ask-input")  # the question box
+    assert any("Try one of these" in m.value for m in app.markdown)  # examples for a first visit
+    ask(app, "bruise on a baby who is not mobile")
+    shown = cards(app)
+    assert shown and "Learning Review: Baby A" in shown[0]
+    assert re.search(r"\d+ passages? from \d+ reports?", " ".join(m.value for m in app.markdown))
+    first = shown[0]
+    assert "<mark>bruise</mark>" in first and '<strong class="dscb-best">' in first
+    assert "Testshire Safeguarding Children Partnership" in first and "2019" in first and "Learning review" in first
+    assert re.search(r'href="app/static/corpus/baby-bruise\.pdf#page=\d+"', first)
+    assert re.search(r"Open the report at page \d+", first)
+    labels = {b.label for b in app.button}
+    assert {"Show the page", "More like this", "Add to collection"} <= labels
+
+
+def test_published_reports_link_to_their_url_at_the_page(app):
+    ask(app, "county lines exploitation missing episodes")
+    card = next(c for c in cards(app) if "Thematic review: exploitation" in c)
+    assert re.search(r'href="https://example\.org/reviews/county-lines\.pdf#page=\d+"', card)
+
+
+def test_pdf_text_never_becomes_markup(app):
+    ask(app, "parent said baby bruise alert")
+    card = next(c for c in cards(app) if "onerror" in c)
+    assert "<img" not in card and "<script" not in card
+    assert "&lt;img src=x onerror=" in card and "&lt;script&gt;" in card
+    assert 'href="javascript' not in card
+
+
+def test_filters_apply_to_the_current_question_and_loosening_brings_results_back(app):
+    ask(app, "police information sharing")
+    assert len({re.search(r'dscb-title">\d+\. ([^<]+)<', c).group(1) for c in cards(app)}) > 1
+    types = app.sidebar.multiselect[0]
+    assert types.label == "Review type"
+    types.set_value(["serious case review"]).run()
+    assert cards(app) and all("Serious case review" in c for c in cards(app))
+    assert any("Filtered: serious case review" in c.value for c in app.caption)
+
+    years = widget(app.sidebar.slider, "Years published")
+    years.set_value((2015, 2019)).run()  # no serious case review from those years
+    assert not cards(app)
+    assert any("No matches with these filters" in i.value for i in app.info)
+    widget(app.button, "Clear filters and search again").click().run()
+    assert not app.exception
+    assert len(cards(app)) > 1
+
+
+def test_number_of_results(app):
+    ask(app, "review panel records agency")
+    assert len(cards(app)) > 5
+    widget(app.sidebar.select_slider, "Number of results").set_value(5).run()
+    assert len(cards(app)) == 5
+
+
+def test_more_like_this_searches_with_the_passage_and_excludes_it(app):
+    ask(app, "bruise baby")
+    source_id = app.session_state["turns"][-1].hits[0].passage.id
+    app.button(key="t1-1-more").click().run()
+    assert not app.exception
+    latest = app.session_state["turns"][-1]
+    assert latest.source is not None and latest.source.passage.id == source_id
+    assert latest.hits and source_id not in {h.passage.id for h in latest.hits}
+    assert any("More like this passage" in m.value for m in app.markdown)
+    assert [e.label for e in app.expander][0].startswith("bruise baby")  # the first question, kept below
+
+
+def test_show_the_page_renders_the_page_image(app):
+    ask(app, "bruise baby")
+    app.button(key="t1-1-page").click().run()
+    assert not app.exception
+    images = app.get("image")
+    assert len(images) == 1
+    assert app.button(key="t1-1-page").label == "Hide the page"
+
+
+def test_odd_questions_never_show_a_traceback(app):
+    assert app.chat_input(key="ask-input").max_chars == 2000  # the library's limit, enforced as the user types
+    for question in ("?!", "<script>", "a" * 1999):
+        ask(app, question)
+    assert not app.exception
+
+
+# -- Collection and export -----------------------------------------------------------------------
+def test_collect_reorder_remove_and_export(app, monkeypatch):
+    from dscb_assistant import export
+
+    made = {}  # what the page last offered for download
+
+    def keep(name, real):
+        def wrapper(hits, **kwargs):
+            made[name] = real(hits, **kwargs)
+            return made[name]
+        return wrapper
+
+    monkeypatch.setattr(export, "to_docx", keep("docx", export.to_docx))
+    monkeypatch.setattr(export, "to_markdown", keep("md", export.to_markdown))
+
+    ask(app, "bruise baby referral")
+    first, second = app.session_state["turns"][-1].hits[:2]
+    app.button(key="t1-1-collect").click().run()
+    app.button(key="t1-2-collect").click().run()
+    assert app.button(key="t1-1-collect").label.startswith("In collection")
+
+    app.switch_page(PAGES["themes"]).run()
+    app.switch_page(PAGES["collection"]).run()  # survives moving between pages
+    assert not app.exception
+    assert [h.passage.id for h in app.session_state["collection"]] == [first.passage.id, second.passage.id]
+    app.button(key=f"down-{first.passage.id}").click().run()
+    assert [h.passage.id for h in app.session_state["collection"]] == [second.passage.id, first.passage.id]
+
+    from docx import Document
+
+    document = Document(io.BytesIO(made["docx"]))
+    quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
+    assert quotes[0].split()[:8] == second.passage.text.split()[:8]  # verbatim, in the new order
+    assert " ".join(" ".join(quotes).split()) == " ".join(f"{second.passage.text} {first.passage.text}".split())
+    texts = [p.text for p in document.paragraphs]
+    assert any(t.startswith(f"Source: {second.report.title}.") and str(second.passage.page) in t for t in texts)
+    assert "> " in made["md"] and first.report.title in made["md"]
+    assert {b.label for b in app.download_button} == {"Download Word (.docx)", "Download Markdown (.md)"}
+
+    app.button(key=f"remove-{second.passage.id}").click().run()
+    assert [h.passage.id for h in app.session_state["collection"]] == [first.passage.id]
+
+
+def test_empty_collection_says_how_to_fill_it(app):
+    app.switch_page(PAGES["collection"]).run()
+    assert any("Nothing collected yet" in i.value for i in app.info)
+
+
+# -- Browse --------------------------------------------------------------------------------------
+def test_themes_page_counts_and_strongest_passages(app):
+    app.switch_page(PAGES["themes"]).run()
+    assert not app.exception
+    pills = app.pills[0]
+    assert "domestic-abuse" in pills.options or any("Domestic abuse" in o for o in pills.options)
+    pills.set_value("domestic-abuse").run()
+    assert not app.exception
+    assert any(re.search(r"\d+ passages in \d+ reports?", m.value) for m in app.markdown)
+    shown = cards(app)
+    assert shown and all("Domestic abuse" in c for c in shown)
+
+
+def test_reports_page_lists_reports_and_opens_one_learning_first(app):
+    app.switch_page(PAGES["reports"]).run()
+    assert not app.exception
+    listed = [m.value for m in app.markdown if 'class="dscb-title"' in m.value]
+    assert len(listed) == 4 and "Learning Review: Baby A" in listed[0]  # newest first
+    assert "https://example.org/reviews/county-lines.pdf#page=1" in " ".join(listed)
+    app.text_input(key="report-find").set_value("otherton").run()
+    assert [m.value for m in app.markdown if 'class="dscb-title"' in m.value][0].count("exploitation")
+    app.text_input(key="report-find").set_value("").run()
+    app.button(key="open-baby-bruise.pdf").click().run()
+    assert not app.exception
+    shown = cards(app)
+    assert shown and all("Learning Review: Baby A" in c for c in shown)
+    sections = [m.value for m in app.markdown if m.value.startswith("**") and m.value.endswith("**")]
+    assert sections == ["**2\\. Findings**", "**3\\. Recommendations**", "**1\\. Introduction**"]
+    app.button(key="report-close").click().run()
+    assert app.button(key="open-baby-bruise.pdf")
+
+
+# -- Empty states and banners --------------------------------------------------------------------
+def test_no_index_offers_to_build_it_then_answers(tmp_path, monkeypatch):
+    corpus = build_small_corpus(tmp_path / "corpus")
+    _env(monkeypatch, corpus, tmp_path / "index")
+    from dscb_assistant.ui import state
+
+    monkeypatch.setattr(state, "STATIC_DIR", tmp_path / "static")
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert any("no search index yet" in i.value for i in at.info)
+    assert any("python -m dscb_assistant ingest" in c.value for c in at.code)
+    at.button(key="build-index").click().run()
+    assert not at.exception
+    ask(at, "county lines")
+    assert cards(at)
+
+
+def test_sample_corpus_banner(tmp_path, monkeypatch, library):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(library[0], corpus)
+    (corpus / "sources").mkdir()
+    (corpus / "sources" / "baby-bruise.txt").write_text("fiction")
+    shutil.copytree(library[1], tmp_path / "index", symlinks=True)
+    _env(monkeypatch, corpus, tmp_path / "index")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert any("fictional sample reports" in w.value for w in at.warning)
+
+
+def test_real_corpus_has_no_sample_banner(app):
+    assert not any("fictional" in w.value for w in app.warning)
+
+
+# -- Add reports ---------------------------------------------------------------------------------
+def test_upload_a_pdf_and_it_becomes_searchable(tmp_path, monkeypatch, library):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(library[0], corpus)
+    shutil.copytree(library[1], index, symlinks=True)
+    _env(monkeypatch, corpus, index)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page(PAGES["add_reports"]).run()
+    assert not at.exception
+
+    pdf = make_pdf(tmp_path / "upload.pdf", [["# Learning", "The young carer looked after her mother and "
+                                              "nobody asked about her caring responsibilities. " + words(70)]])
+    at.file_uploader(key="upload-files").set_value(("../Young carer review.pdf", pdf.read_bytes(), "application/pdf"))
+    at.text_input(key="upload-title").set_value("Learning Review: Child Y")
+    at.text_input(key="upload-year").set_value("2024")
+    at.selectbox(key="upload-type").set_value("learning review")
+    widget(at.button, "Add and index").click().run()
+    assert not at.exception, at.exception
+    assert any("Now searchable: Young-carer-review.pdf" in s.value for s in at.success)
+    assert (corpus / "Young-carer-review.pdf").is_file() and not (tmp_path / "Young carer review.pdf").exists()
+
+    at.switch_page(PAGES["ask"]).run()
+    ask(at, "young carer caring responsibilities")
+    assert "Learning Review: Child Y" in cards(at)[0]  # the new build was loaded without a restart
+
+
+def test_upload_mistakes_are_messages(tmp_path, monkeypatch, library):
+    _env(monkeypatch, *library)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(PAGES["add_reports"]).run()
+    at.file_uploader(key="upload-files").set_value(("notes.pdf", b"<html>not a pdf</html>", "application/pdf"))
+    at.text_input(key="upload-year").set_value("20x4")
+    widget(at.button, "Add and index").click().run()
+    assert not at.exception
+    assert any("four digits" in e.value for e in at.error)
+    at.text_input(key="upload-year").set_value("")
+    widget(at.button, "Add and index").click().run()
+    assert any("not a PDF" in e.value for e in at.error)
+    assert not (library[0] / "notes.pdf").exists()
