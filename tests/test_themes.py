@@ -268,14 +268,16 @@ def test_report_themes_counts_passages():
     assert [r.theme_id for r in report_themes(passages, min_score=0.55)] == ["neglect"]  # 0.6 and 0.8
 
 
-def test_evaluate_tagging_compares_passage_tags_with_labels(tmp_path):
+def test_evaluate_tagging_scores_the_tagger_on_the_paragraph_and_the_passage_tags(tmp_path):
     from dscb_assistant.records import Passage
 
     def passage(text, themes):
         return Passage("p", "r.pdf", 1, 1, "1", "", "", text, themes)
 
     passages = [
-        passage("Mother was referred to MARAC after the assault.", ("domestic-abuse", "hidden-men")),
+        # The stored tags include a neighbour's theme (hidden-men); the paragraph itself is domestic abuse.
+        passage("Mother was referred to MARAC after the assault.\n\nHer new partner was not assessed.",
+                ("domestic-abuse", "hidden-men")),
         passage("The panel met four times.", ()),
     ]
     rows = [
@@ -285,11 +287,11 @@ def test_evaluate_tagging_compares_passage_tags_with_labels(tmp_path):
     ]
     (tmp_path / "r.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
     table = evaluate_tagging(passages, tmp_path)
-    assert "on 2 labelled passages (1 quotes not found" in table
+    assert "on 2 labelled paragraphs (1 quotes not found" in table
     assert "| domestic-abuse | 1 | 0 | 0 | 1.00 | 1.00 |" in table
-    assert "| hidden-men | 0 | 1 | 0 | 0.00 | - |" in table
     assert "| organisational | 0 | 0 | 1 | - | 0.00 |" in table
-    assert "| all themes | 1 | 1 | 1 | 0.50 | 0.50 |" in table
+    assert "| **all themes, labelled paragraph** | 1 | 0 | 1 | 1.00 | 0.50 |" in table
+    assert "| **all themes, passage holding it** | 1 | 1 | 1 | 0.50 | 0.50 |" in table
 
 
 # --- loading errors --------------------------------------------------------------------------
