@@ -71,13 +71,17 @@ def clean_pages(raw_pages: Sequence[str]) -> list[str]:
 
 
 def _edge_keys(line: str, page_number: int) -> set[str]:
-    """How a top or bottom line is recognised on other pages: its text, and, where it carries the
-    page number ("Page 3 of 24", "SCR Baby K | 3"), its text with numbers masked."""
+    """How a top or bottom line is recognised on other pages: its text, and, where it carries a
+    page number ("Page 3 of 24", "SCR Baby K | 3"), its text with numbers masked plus the offset
+    between the printed and the physical page, which stays the same from page to page."""
     text = re.sub(r"\s+", " ", line.lower()).strip()
     keys = {text}
-    number = str(page_number)
-    if re.search(rf"^(page\s*)?{number}\b|\b(page\s*)?{number}(\s*(of|/)\s*\d+)?$", text):
-        keys.add("#" + re.sub(r"\d+", "#", text))
+    # A leading number followed by "." is a numbered heading ("5. Findings"), not a page number.
+    match = re.search(r"^(?:page\s*)?(\d{1,4})\b(?![.:)]\s*\S)", text) or re.search(
+        r"\b(?:page\s*)?(\d{1,4})(?:\s*(?:of|/)\s*\d+)?$", text
+    )
+    if match:
+        keys.add(f"#{re.sub(r'[0-9]+', '#', text)}@{page_number - int(match.group(1))}")
     return keys
 
 
@@ -96,15 +100,31 @@ def _repeating_edge_lines(pages: list[list[str]]) -> set[str]:
         counts.update(set().union(*[_edge_keys(lines[i], number) for i in _edges(lines)]))
     text_pages = sum(1 for lines in pages if any(lines))
     needed = text_pages if text_pages <= 3 else max(3, math.ceil(0.4 * text_pages))
-    return {key for key, n in counts.items() if n >= needed and key.strip("#")}
+    found = {key for key, n in counts.items() if n >= needed and key.strip("#")}
+    # Chapter-by-chapter running heads ("Chapter 3: Findings 12") repeat only within a chapter:
+    # the very first or last line, carrying the page number, seen on at least two pages.
+    outer: Counter[str] = Counter()
+    for number, lines in enumerate(pages, start=1):
+        filled = [line for line in lines if line]
+        for line in {filled[0], filled[-1]} if filled else ():
+            if len(line.split()) <= 12:
+                outer.update(k for k in _edge_keys(line, number) if k.startswith("#"))
+    found |= {"^" + key for key, n in outer.items() if n >= 2 and key.strip("#")}
+    return found
 
 
 def _drop_edges(lines: list[str], boilerplate: set[str], page_number: int) -> list[str]:
     edges = set(_edges(lines))
+    filled = [i for i, line in enumerate(lines) if line]
+    outermost = {filled[0], filled[-1]} if filled else set()
     kept = []
     for i, line in enumerate(lines):
+        keys = _edge_keys(line, page_number) if i in edges else set()
         if i in edges and (
-            _edge_keys(line, page_number) & boilerplate or _PAGE_NUMBER.match(line) or _MARKINGS.match(line)
+            keys & boilerplate
+            or (i in outermost and {"^" + k for k in keys} & boilerplate)
+            or _PAGE_NUMBER.match(line)
+            or _MARKINGS.match(line)
         ):
             continue
         kept.append(line)

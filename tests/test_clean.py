@@ -87,3 +87,25 @@ def test_heading_detection():
 def test_cleaning_never_raises_on_odd_text():
     for odd in ["", "\n\n\n", "-", "\u00ad", "....... 3", "1\n2\n3", "\x00\x01", "ﬁ" * 50]:
         clean_pages([odd, odd, odd])
+
+
+def test_chapter_running_heads_with_page_numbers_removed():
+    heads = ["Chapter 2: Background 4", "Chapter 2: Background 5", "Chapter 3: Findings 6", "Chapter 3: Findings 7",
+             "Chapter 4: Recommendations 8"]
+    bodies = ["The family moved twice.", "The GP was not told.", "Nobody saw the father.", "Records were lost.",
+              "Agencies should share records."]
+    cleaned = clean_pages(["x"] * 3 + [f"{h}\n{b}" for h, b in zip(heads, bodies)])
+    assert cleaned[3:] == bodies[:4] + ["Chapter 4: Recommendations 8\n\nAgencies should share records."]
+
+
+def test_running_head_with_printed_page_numbers_offset_from_physical_pages():
+    # Cover and contents come first, so printed page 1 is physical page 3.
+    bodies = ["The family moved twice.", "The GP was not told.", "Nobody saw the father.", "Records were lost."]
+    pages = ["Cover", "Contents"] + [f"Serious Case Review: Child Q | {n}\n{b}" for n, b in enumerate(bodies, start=1)]
+    assert clean_pages(pages)[2:] == bodies
+
+
+def test_numbered_headings_at_the_top_of_pages_are_kept():
+    pages = [f"{n}. Findings about agency {n}\nThe agency held records about the family." for n in range(3, 8)]
+    cleaned = clean_pages(pages)
+    assert all(text.startswith(f"{n}. Findings") for n, text in zip(range(3, 8), cleaned))
