@@ -106,6 +106,7 @@ def test_running_head_with_printed_page_numbers_offset_from_physical_pages():
 
 
 def test_numbered_headings_at_the_top_of_pages_are_kept():
-    pages = [f"{n}. Findings about agency {n}\nThe agency held records about the family." for n in range(3, 8)]
+    agencies = ["police", "health", "education", "housing", "probation"]
+    pages = [f"{n}. Findings: {a}\nThe {a} records were read by the panel." for n, a in zip(range(3, 8), agencies)]
     cleaned = clean_pages(pages)
     assert all(text.startswith(f"{n}. Findings") for n, text in zip(range(3, 8), cleaned))
