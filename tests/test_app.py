@@ -215,6 +215,16 @@ def test_themes_page_counts_and_strongest_passages(app):
     assert shown and all("Domestic abuse" in c for c in shown)
 
 
+def test_more_like_this_from_a_browsing_page_answers_on_the_ask_page(app):
+    app.switch_page(PAGES["themes"]).run()
+    app.pills[0].set_value("domestic-abuse").run()
+    more = next(b for b in app.button if b.label == "More like this")
+    more.click().run()
+    assert not app.exception
+    assert app.title[0].value == "Ask the reviews"
+    assert any("More like this passage" in m.value for m in app.markdown) and cards(app)
+
+
 def test_reports_page_lists_reports_and_opens_one_learning_first(app):
     app.switch_page(PAGES["reports"]).run()
     assert not app.exception

@@ -17,8 +17,9 @@ def render() -> None:
     upload, download = st.tabs(["Upload PDFs", "Download from a link"])
     with upload:
         with st.form("upload-form", clear_on_submit=False, enter_to_submit=False):
+            limit = min(cfg.max_file_mb, int(st.get_option("server.maxUploadSize")))
             files = st.file_uploader("Review PDFs", type=["pdf"], accept_multiple_files=True, key="upload-files",
-                                     help=f"Up to {cfg.max_file_mb} MB each.")
+                                     help=f"Up to {limit} MB each.")
             details = _details_inputs("upload")
             st.caption("With several files, the title and published address are left to each PDF; "
                        "board, year and type apply to all.")

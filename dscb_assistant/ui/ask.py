@@ -57,7 +57,7 @@ def render() -> None:
         _answer(latest, key=f"t{len(turns)}", latest=True)
         st.markdown("[Ask another question \u2191](#ask)")
     if earlier:
-        st.markdown("##### Earlier in this session")
+        st.subheader("Earlier in this session", anchor=False)
         for number in range(len(earlier), 0, -1):
             turn = earlier[number - 1]
             with st.expander(_md(_short(turn)), expanded=False):

@@ -51,13 +51,13 @@ def _library(searcher, passages_by_file: dict[str, list]) -> None:
 
 def _report(searcher, report, passages: list) -> None:
     st.button("All reports", key="report-close", icon=":material/arrow_back:", on_click=_open, args=(None,))
-    st.subheader(report.title)
+    st.subheader(escape_markdown(report.title), anchor=False)
     theme_ids = browse.report_theme_ids(passages)
     st.markdown(_summary_html(searcher, report, theme_ids, title=False), unsafe_allow_html=True)
     if report.scanned_pages:
         st.caption(f"Scanned pages with no text (not searchable): {', '.join(map(str, report.scanned_pages))}")
     ordered = browse.learning_first(passages)
-    st.markdown("##### Its passages: learning, findings and recommendations first")
+    st.subheader("Its passages, learning and findings first", anchor=False)
     limit_key = f"report-limit-{report.file}"
     limit = st.session_state.get(limit_key, PAGE_SIZE)
     section = None

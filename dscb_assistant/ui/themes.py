@@ -44,7 +44,7 @@ def render() -> None:
 
     theme = themes.get(picked)
     count = counts.get(picked)
-    st.subheader(state.theme_name(picked))
+    st.subheader(escape_markdown(state.theme_name(picked)), anchor=False)
     if theme is not None and theme.description:
         description = theme.description[:1].upper() + theme.description[1:]
         st.markdown(f"<p>{html.escape(description)}</p>", unsafe_allow_html=True)
@@ -67,7 +67,7 @@ def render() -> None:
         st.info("No passages with this theme match the filters. Try removing a filter.", icon=":material/search_off:")
         return
     for report, hits in groups:
-        st.markdown(f"#### {escape_markdown(report.title)}")
+        st.subheader(escape_markdown(report.title), anchor=False)
         for hit in hits:
             cards.excerpt_card(hit, key=f"theme-{picked}-{hit.rank}", query=browse.theme_query(state.theme_name(picked), cues),
                                mark_words=True)
