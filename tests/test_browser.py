@@ -1,0 +1,191 @@
+"""The app in a real browser: `streamlit run app.py` on a free port, driven by Playwright in Debian's headless Chromium.
+
+Screenshots (desktop and phone width) are saved under test-artifacts/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dscb_assistant.settings import PROJECT_ROOT, Settings
+
+pytestmark = [pytest.mark.browser, pytest.mark.model]
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+QUESTION = "health visitor saw bruising on a baby who could not roll yet"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app served from the project folder, over an index of the real sample corpus built with the real model."""
+    pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (make browser installs Debian's chromium)")
+    from dscb_assistant.ingest import ingest
+
+    index = tmp_path_factory.mktemp("browser-index")
+    ingest(Settings.from_env(corpus_dir=PROJECT_ROOT / "corpus", index_dir=index))
+    port = _free_port()
+    log = tmp_path_factory.mktemp("browser-log") / "streamlit.log"
+    env = {**os.environ, "DSCB_INDEX_DIR": str(index), "DSCB_CORPUS_DIR": str(PROJECT_ROOT / "corpus")}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
+            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log.read_text()}")
+            time.sleep(0.3)
+        yield base, log, index
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+def _page(browser, base: str, width: int, height: int, requests: list[str]):
+    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(90_000)  # the first visit waits for the model to load
+    page.on("request", lambda request: requests.append(request.url))
+    return context, page
+
+
+def _ask(page, question: str) -> None:
+    box = page.get_by_placeholder("Ask about practice", exact=False)
+    box.click()
+    page.keyboard.type(question)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".dscb-title")
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+
+
+def _shot(page, name: str, full: bool = False) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full)
+
+
+def test_ask_open_show_collect_export_on_desktop(server, browser):
+    base, log, index = server
+    requests: list[str] = []
+    context, page = _page(browser, base, 1280, 900, requests)
+    page.goto(base)
+    page.get_by_role("button", name="Bruising in babies who are not yet mobile").wait_for()
+    _shot(page, "01-desktop-ask-empty")
+
+    _ask(page, QUESTION)
+    titles = page.locator(".dscb-title").all_inner_texts()
+    assert len(titles) >= 5 and "Baby K" in titles[0]
+    assert page.locator(".dscb-quote mark").count() > 0 and page.locator(".dscb-best").count() > 0
+    assert page.get_by_text("fictional sample reports").is_visible()
+    _shot(page, "02-desktop-answer")
+
+    # The source link opens the PDF at the page: served by the app itself, as a PDF.
+    link = page.get_by_role("link", name="Open the report at page").first
+    href = link.get_attribute("href")
+    assert "#page=" in href and link.get_attribute("target") == "_blank"
+    response = page.request.get(f"{base}/{href.split('#')[0]}")
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    assert response.body()[:5] == b"%PDF-"
+
+    # "Show the page", from the keyboard: focus the button and press Enter.
+    page.get_by_role("button", name="Show the page").first.focus()
+    page.keyboard.press("Enter")
+    image = page.locator("[data-testid=stImage] img").first
+    image.wait_for()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 500", arg=image.element_handle())
+    image.scroll_into_view_if_needed()
+    _shot(page, "03-desktop-page-image")
+
+    page.get_by_role("button", name="Add to collection").first.click()
+    page.get_by_role("button", name="In collection").first.wait_for()
+    page.get_by_role("link", name="Collection (1)").click()
+    page.get_by_role("heading", name="Collection").wait_for()
+    page.locator(".dscb-title").first.wait_for()
+    _shot(page, "04-desktop-collection")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download Word (.docx)").click()
+    from docx import Document
+
+    document = Document(io.BytesIO(Path(download.value.path()).read_bytes()))
+    quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
+    assert quotes and any(p.text.startswith("Source: Serious Case Review: Baby K.") for p in document.paragraphs)
+
+    page.get_by_role("link", name="Browse themes").click()
+    page.get_by_role("radio", name="Injuries to non-mobile babies", exact=False).click()
+    page.locator(".dscb-title").first.wait_for()
+    _shot(page, "05-desktop-theme")
+    page.get_by_role("link", name="Reports library").click()
+    page.get_by_role("button", name="Read its learning").first.click()
+    page.locator(".dscb-quote").first.wait_for()
+    _shot(page, "06-desktop-report")
+    context.close()
+
+    # Nothing left the machine, and the question was neither logged nor written anywhere.
+    outside = [u for u in requests if not u.startswith((base, "data:", "blob:"))]
+    assert not outside, outside
+    assert QUESTION not in log.read_text()
+    for path in index.rglob("*"):
+        if path.is_file() and path.stat().st_size < 5_000_000:
+            assert QUESTION.encode() not in path.read_bytes(), path
+
+
+def test_phone_width_is_readable(server, browser):
+    base, _, _ = server
+    context, page = _page(browser, base, 390, 844, [])
+    page.goto(base)
+    _ask(page, "return home interviews after missing episodes")
+    _shot(page, "07-phone-answer")
+    overflow = page.evaluate(
+        "() => [...document.querySelectorAll('.dscb-quote, .dscb-title, [data-testid=stChatInput]')]"
+        ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).length"
+    )
+    assert overflow == 0
+    page.get_by_role("button", name="Show the page").first.click()
+    page.locator("[data-testid=stImage] img").first.wait_for()
+    page.locator("[data-testid=stImage]").first.scroll_into_view_if_needed()
+    _shot(page, "08-phone-page-image")
+    context.close()
