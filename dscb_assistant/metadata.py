@@ -19,6 +19,7 @@ _BOARD = re.compile(
     r"\b((?:[A-Z][\w'&-]*\s+){1,5}(?:Local\s+)?Safeguarding\s+(?:Children\s+)?(?:Board|Partnership|Partners|"
     r"Arrangements)(?:\s*\([A-Z]{3,6}\))?)"
 )
+_TITLE_WORDS = re.compile(r"\b(review|report|child|baby|infant|young (?:person|people)|learning|briefing)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 _TYPE_CUES = (
     ("child safeguarding practice review", ("child safeguarding practice review", "cspr")),
@@ -41,11 +42,12 @@ def describe_document(pages_text: Sequence[str], pdf_title: str, pdf_author: str
     """What can be learned about a report from its own cleaned text and PDF properties."""
     front = "\n\n".join(pages_text[:3])
     head = front[:6000]
-    first_heading = ""
-    for paragraph in front.split("\n\n"):
-        if looks_like_heading(paragraph) and len(paragraph.split()) >= 2 and not paragraph[:1].isdigit():
-            first_heading = paragraph
-            break
+    headings = [
+        p for p in front.split("\n\n")
+        if looks_like_heading(p) and len(p.split()) >= 2 and not p[:1].isdigit() and not _BOARD.fullmatch(p.strip())
+    ]
+    # Covers often open with the board's name or "Contents"; the report's title names the review or the child.
+    first_heading = next((h for h in headings if _TITLE_WORDS.search(h)), headings[0] if headings else "")
     boards = Counter(m.group(1).strip() for m in _BOARD.finditer(" ".join(pages_text[:5])))
     years = [int(y) for y in _YEAR.findall(head)]
     lowered = " ".join(pages_text[:3]).lower()
@@ -137,5 +139,5 @@ def _board_from_author(author: str) -> str:
 
 
 def _year_from_name(stem: str) -> int | None:
-    match = _YEAR.search(stem)
+    match = re.search(r"(?<!\d)(19[89]\d|20[0-4]\d)(?!\d)", stem)
     return int(match.group(1)) if match else None
