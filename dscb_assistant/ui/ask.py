@@ -83,6 +83,7 @@ def _ask(searcher, turn: state.Turn, chosen, k: int) -> None:
             turn.hits = searcher.more_like(turn.source.passage.id, k=k, filters=chosen)
         else:
             turn.hits = searcher.search(turn.query, k=k, filters=chosen)
+            turn.expansions = searcher.expansions(turn.query)
     except DscbError as exc:  # an empty or overlong question, or a passage gone after re-indexing
         turn.hits, turn.error = [], str(exc)
 
@@ -99,10 +100,13 @@ def _answer(turn: state.Turn, *, key: str, latest: bool = False) -> None:
         return
     reports = len({h.report.file for h in turn.hits})
     st.markdown(f"**{len(turn.hits)} passage{'s' if len(turn.hits) != 1 else ''} from {reports} report{'s' if reports != 1 else ''}**")
+    if turn.expansions:
+        st.caption("Also searched for: " + "; ".join(_md(t) for t in turn.expansions))
     query = turn.source.passage.text if turn.source is not None else turn.query
     for hit in turn.hits:
         # For "more like this" the question is a whole passage: emphasise its closest sentence, mark no words.
-        cards.excerpt_card(hit, key=f"{key}-{hit.rank}", query=query, mark_words=turn.source is None, number=hit.rank)
+        cards.excerpt_card(hit, key=f"{key}-{hit.rank}", query=query, mark_words=turn.source is None, number=hit.rank,
+                           extra_terms=turn.expansions)
 
 
 def _welcome() -> None:

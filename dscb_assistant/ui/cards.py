@@ -13,7 +13,8 @@ from dscb_assistant.records import Hit
 from . import state
 
 
-def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int | None = None) -> str:
+def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int | None = None,
+              extra_terms: tuple[str, ...] = ()) -> str:
     """The card's body as HTML. Every piece of report text is escaped before markup is added."""
     report, passage = hit.report, hit.passage
     title = html.escape(report.title)
@@ -26,7 +27,7 @@ def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int
         _pages(hit),
         passage.section,
     ]
-    excerpt = highlight_html(passage.text, query, mark_words=mark_words) if query else html.escape(passage.text).replace("\n", "<br>")
+    excerpt = highlight_html(passage.text, query, extra_terms=extra_terms, mark_words=mark_words) if query else html.escape(passage.text).replace("\n", "<br>")
     chips = "".join(f'<span class="dscb-chip">{html.escape(state.theme_name(t))}</span>' for t in passage.themes)
     parts = [
         f'<div class="dscb-title">{title}</div>',
@@ -55,10 +56,11 @@ def safe_link(hit: Hit) -> str:
 
 
 def excerpt_card(hit: Hit, *, key: str, query: str = "", mark_words: bool = True, number: int | None = None,
-                 more: bool = True, collectable: bool = True) -> None:
+                 more: bool = True, collectable: bool = True, extra_terms: tuple[str, ...] = ()) -> None:
     """One result card with its actions: show the page, more like this, add to (or remove from) the collection."""
     with st.container(border=True):
-        st.markdown(card_html(hit, query, mark_words=mark_words, number=number), unsafe_allow_html=True)
+        st.markdown(card_html(hit, query, mark_words=mark_words, number=number, extra_terms=extra_terms),
+                    unsafe_allow_html=True)
         if not safe_link(hit):
             _download_fallback(hit, key)
         shown = st.session_state.setdefault("_pages_shown", set())

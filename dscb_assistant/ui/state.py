@@ -41,6 +41,7 @@ class Turn:
     source: Hit | None = None  # set for "more like this"
     hits: list[Hit] = field(default_factory=list)
     asked_with: tuple = ()  # (filters, k, build) the hits were found with
+    expansions: tuple[str, ...] = ()  # glossary phrases searched besides the question's own words
     error: str = ""
 
 
