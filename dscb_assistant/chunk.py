@@ -122,7 +122,7 @@ def _units(text: str, page_starts: list[int], pages: Sequence[Page]) -> list[_Un
     for position, (start, end, index) in enumerate(raw):
         body = text[start:end]
         following = text[raw[position + 1][0] : raw[position + 1][1]] if position + 1 < len(raw) else ""
-        heading = looks_like_heading(body, standalone=True) or _heads_numbered_paragraph(body, following)
+        heading = is_heading(body, following)
         if (
             units
             and not heading
@@ -138,6 +138,12 @@ def _units(text: str, page_starts: list[int], pages: Sequence[Page]) -> list[_Un
             continue
         units.append(_Unit(start, end, heading, len(body.split())))
     return units
+
+
+def is_heading(paragraph: str, next_paragraph: str = "") -> bool:
+    """Whether chunking reads ``paragraph`` as a heading: it then names the section of the passages after
+    it and is never part of a passage's text."""
+    return looks_like_heading(paragraph, standalone=True) or _heads_numbered_paragraph(paragraph, next_paragraph)
 
 
 def _heads_numbered_paragraph(body: str, following: str) -> bool:
