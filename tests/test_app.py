@@ -135,7 +135,10 @@ def test_more_like_this_searches_with_the_passage_and_excludes_it(app):
     assert latest.source is not None and latest.source.passage.id == source_id
     assert latest.hits and source_id not in {h.passage.id for h in latest.hits}
     assert any("More like this passage" in m.value for m in app.markdown)
-    assert [e.label for e in app.expander][0].startswith("bruise baby")  # the first question, kept below
+    assert any(m.value.startswith("bruise baby") for m in app.markdown)  # the first question, listed below
+    app.button(key="again-1").click().run()  # and brought back
+    assert app.session_state["turns"][-1].source is None and app.session_state["turns"][-1].query == "bruise baby"
+    assert any("More like: " in m.value for m in app.markdown)
 
 
 def test_show_the_page_renders_the_page_image(app):

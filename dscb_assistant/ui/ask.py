@@ -57,11 +57,14 @@ def render() -> None:
         _answer(latest, key=f"t{len(turns)}", latest=True)
         st.markdown("[Ask another question \u2191](#ask)")
     if earlier:
+        # Earlier answers are listed, not redrawn: a page of old cards would slow every rerun.
         st.subheader("Earlier in this session", anchor=False)
         for number in range(len(earlier), 0, -1):
             turn = earlier[number - 1]
-            with st.expander(_md(_short(turn)), expanded=False):
-                _answer(turn, key=f"t{number}")
+            with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+                st.markdown(_md(_short(turn)))
+                st.button("Show again", key=f"again-{number}", icon=":material/history:", on_click=_reopen,
+                          args=(number - 1,), type="tertiary")
         st.button("Clear the conversation", key="clear-turns", on_click=_forget, icon=":material/delete_sweep:")
     if st.session_state.pop("_scroll_up", False):
         _scroll_to_question()
@@ -118,6 +121,11 @@ def _welcome() -> None:
 
 def _ask_example(example: str) -> None:
     state.turns().append(state.Turn(query=example))
+
+
+def _reopen(index: int) -> None:
+    turns = state.turns()
+    turns.append(turns.pop(index))
 
 
 def _forget() -> None:
