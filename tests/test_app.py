@@ -263,6 +263,15 @@ def test_no_index_offers_to_build_it_then_answers(tmp_path, monkeypatch):
     assert cards(at)
 
 
+def test_index_built_with_another_model_says_how_to_rebuild(library, monkeypatch):
+    _env(monkeypatch, *library)
+    monkeypatch.setenv("DSCB_EMBEDDER", "all-MiniLM-L6-v2")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any("built with the embedding model 'hash-test-embedder'" in e.value for e in at.error)
+    assert widget(at.button, "Rebuild the index now")
+
+
 def test_sample_corpus_banner(tmp_path, monkeypatch, library):
     corpus = tmp_path / "corpus"
     shutil.copytree(library[0], corpus)

@@ -58,12 +58,10 @@ def settings() -> Settings:
 @st.cache_resource(show_spinner=False, max_entries=1)
 def _load_searcher(index_dir: str, embedder: str, build: str, corpus_dir: str, _settings: Settings):
     from dscb_assistant import serve
-    from dscb_assistant.embed import get_embedder
     from dscb_assistant.search import Searcher
 
-    model = get_embedder(embedder)
-    model.encode(["warm up"])  # the first encode pays one-off costs; pay them before the first question
-    searcher = Searcher(_settings, embedder=model, local_base=LOCAL_BASE)
+    searcher = Searcher(_settings, local_base=LOCAL_BASE)  # checks the index first: a mismatch loads no model
+    searcher.search("warm up", k=1)  # loads the model and pays first-call costs before the first question
     try:
         served = serve.publish(Path(corpus_dir), STATIC_DIR, [r.file for r in searcher.report_list() if not r.url])
     except OSError:
