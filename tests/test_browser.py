@@ -104,8 +104,11 @@ def _ask(page, question: str) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
 
 
-def _shot(page, name: str, full: bool = False) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full)
+def _shot(page, name: str) -> None:
+    """Screenshot once the script run has finished (no "Running" widget) and the page has drawn."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def test_ask_open_show_collect_export_on_desktop(server, browser):
@@ -156,7 +159,8 @@ def test_ask_open_show_collect_export_on_desktop(server, browser):
 
     page.get_by_role("link", name="Browse themes").click()
     page.get_by_role("radio", name="Injuries to non-mobile babies", exact=False).click()
-    page.locator(".dscb-title").first.wait_for()
+    page.get_by_role("button", name="Show the page").first.wait_for()
+    page.get_by_text("The strongest are below", exact=False).evaluate("e => e.scrollIntoView({block: 'start'})")
     _shot(page, "05-desktop-theme")
     page.get_by_role("link", name="Reports library").click()
     page.get_by_role("button", name="Read its learning").first.click()

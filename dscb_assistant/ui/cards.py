@@ -14,7 +14,7 @@ from . import state
 
 
 def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int | None = None,
-              extra_terms: tuple[str, ...] = ()) -> str:
+              extra_terms: tuple[str, ...] = (), show_title: bool = True) -> str:
     """The card's body as HTML. Every piece of report text is escaped before markup is added."""
     report, passage = hit.report, hit.passage
     title = html.escape(report.title)
@@ -30,7 +30,7 @@ def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int
     excerpt = highlight_html(passage.text, query, extra_terms=extra_terms, mark_words=mark_words) if query else html.escape(passage.text).replace("\n", "<br>")
     chips = "".join(f'<span class="dscb-chip">{html.escape(state.theme_name(t))}</span>' for t in passage.themes)
     parts = [
-        f'<div class="dscb-title">{title}</div>',
+        f'<div class="dscb-title">{title}</div>' if show_title else "",
         f'<div class="dscb-meta">{" &middot; ".join(html.escape(m) for m in meta if m)}</div>',
         f'<div class="dscb-quote">{excerpt}</div>',
     ]
@@ -56,11 +56,16 @@ def safe_link(hit: Hit) -> str:
 
 
 def excerpt_card(hit: Hit, *, key: str, query: str = "", mark_words: bool = True, number: int | None = None,
-                 more: bool = True, collectable: bool = True, extra_terms: tuple[str, ...] = ()) -> None:
-    """One result card with its actions: show the page, more like this, add to (or remove from) the collection."""
+                 more: bool = True, collectable: bool = True, extra_terms: tuple[str, ...] = (),
+                 show_title: bool = True) -> None:
+    """One result card with its actions.
+
+    Args:
+        show_title: False under a heading that already names the report (theme and report pages).
+    """
     with st.container(border=True):
-        st.markdown(card_html(hit, query, mark_words=mark_words, number=number, extra_terms=extra_terms),
-                    unsafe_allow_html=True)
+        st.markdown(card_html(hit, query, mark_words=mark_words, number=number, extra_terms=extra_terms,
+                              show_title=show_title), unsafe_allow_html=True)
         if not safe_link(hit):
             _download_fallback(hit, key)
         shown = st.session_state.setdefault("_pages_shown", set())

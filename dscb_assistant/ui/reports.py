@@ -65,7 +65,7 @@ def _report(searcher, report, passages: list) -> None:
         if passage.section != section:
             section = passage.section
             st.markdown(f"**{escape_markdown(section or 'Untitled section')}**")
-        cards.excerpt_card(_hit(searcher, report, passage, number), key=f"report-{number}")
+        cards.excerpt_card(_hit(searcher, report, passage, number), key=f"report-{number}", show_title=False)
     if len(ordered) > limit:
         st.button(f"Show more passages ({len(ordered) - limit} more)", key=f"{limit_key}-more",
                   on_click=lambda: st.session_state.__setitem__(limit_key, limit + PAGE_SIZE))

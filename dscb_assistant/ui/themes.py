@@ -70,7 +70,7 @@ def render() -> None:
         st.subheader(escape_markdown(report.title), anchor=False)
         for hit in hits:
             cards.excerpt_card(hit, key=f"theme-{picked}-{hit.rank}", query=browse.theme_query(state.theme_name(picked), cues),
-                               mark_words=True)
+                               show_title=False)
 
 
 def _overview(ordered: list[str], counts: dict) -> None:
