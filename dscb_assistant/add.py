@@ -222,27 +222,39 @@ def check_details(details: ReportDetails) -> ReportDetails:
 
 
 def add_report(corpus_dir: Path, source: str | Path, details: ReportDetails = ReportDetails(), *, max_mb: int) -> AddedReport:
-    """Add a PDF from a local path or an http(s) url to the corpus and record its details.
-
-    A downloaded report's published url defaults to the address it came from, so links open
-    the publisher's copy at the right page.
+    """Add a PDF from a local path, or from an address (anything with "://"), to the corpus.
 
     Raises:
-        AddError: see :func:`store_pdf`, :func:`download_pdf` and :func:`check_details`.
+        AddError: see :func:`add_from_url`, :func:`store_pdf` and :func:`check_details`.
+    """
+    if "://" in str(source):
+        return add_from_url(corpus_dir, str(source), details, max_mb=max_mb)
+    details = check_details(details)
+    path = Path(source)
+    if not path.is_file():
+        raise AddError(f"There is no file at {path}.")
+    if path.stat().st_size > max_mb * 1024 * 1024:
+        raise AddError(f"{path.name} is {path.stat().st_size / 1024 / 1024:.0f} MB; the limit is {max_mb} MB.")
+    return _store_with_details(corpus_dir, path.read_bytes(), path.name, details, max_mb)
+
+
+def add_from_url(corpus_dir: Path, url: str, details: ReportDetails = ReportDetails(), *, max_mb: int) -> AddedReport:
+    """Download a PDF over http(s) into the corpus and record its details.
+
+    The published url defaults to the address it came from, so links open the publisher's copy
+    at the right page.
+
+    Raises:
+        AddError: see :func:`download_pdf`, :func:`store_pdf` and :func:`check_details`.
     """
     details = check_details(details)
-    text = str(source)
-    if re.match(r"^https?://", text, re.IGNORECASE):
-        data, name = download_pdf(text, max_mb=max_mb)
-        if not details.url:
-            details = ReportDetails(details.title, details.board, details.year, details.review_type, text)
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise AddError(f"There is no file at {path}.")
-        if path.stat().st_size > max_mb * 1024 * 1024:
-            raise AddError(f"{path.name} is {path.stat().st_size / 1024 / 1024:.0f} MB; the limit is {max_mb} MB.")
-        data, name = path.read_bytes(), path.name
+    data, name = download_pdf(url, max_mb=max_mb)
+    if not details.url:
+        details = ReportDetails(details.title, details.board, details.year, details.review_type, url.strip())
+    return _store_with_details(corpus_dir, data, name, details, max_mb)
+
+
+def _store_with_details(corpus_dir: Path, data: bytes, name: str, details: ReportDetails, max_mb: int) -> AddedReport:
     added = store_pdf(corpus_dir, data, name, max_mb=max_mb)
     if any((details.title, details.board, details.year, details.review_type, details.url)):
         record_details(corpus_dir, added.file, details)

@@ -327,3 +327,8 @@ def test_upload_mistakes_are_messages(tmp_path, monkeypatch, library):
     widget(at.button, "Add and index").click().run()
     assert any("not a PDF" in e.value for e in at.error)
     assert not (library[0] / "notes.pdf").exists()
+
+    at.text_input(key="download-url").set_value("ftp://example.org/review.pdf")
+    widget(at.button, "Download and index").click().run()
+    assert not at.exception
+    assert any("starting with https://" in e.value for e in at.error), [e.value for e in at.error]

@@ -84,7 +84,7 @@ def _add_download(cfg, url: str, details) -> None:
         return
     try:
         with st.spinner("Downloading\u2026"):
-            stored = add.add_report(cfg.corpus_dir, url, details, max_mb=cfg.max_file_mb)
+            stored = add.add_from_url(cfg.corpus_dir, url, details, max_mb=cfg.max_file_mb)
     except add.AddError as exc:
         st.error(str(exc))
         return
