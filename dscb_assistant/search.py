@@ -91,8 +91,9 @@ class Searcher:
 
     def link(self, report: ReportMeta, page: int) -> str:
         """Where to open ``report`` at ``page``: its published url, else the local PDF, with ``#page=N``."""
-        if report.url:
-            return f"{report.url.split('#', 1)[0]}#page={page}"
+        url = report.url.split("#", 1)[0].strip()
+        if url.lower().startswith(("http://", "https://")):  # reports.csv is typed by hand: never a javascript: link
+            return f"{url}#page={page}"
         if self.local_base is not None:
             return f"{self.local_base}{quote(report.file)}#page={page}"
         return f"{(Path(self.settings.corpus_dir).resolve() / report.file).as_uri()}#page={page}"
