@@ -241,3 +241,19 @@ def test_when_every_file_fails_the_previous_index_stays_in_use(small_corpus):
     assert any("previous index (3 reports) is still in use" in note for note in summary.notes)
     assert index_store.build_id(small_corpus.index_dir) == before
     assert Searcher(small_corpus).search("MARAC", k=1)
+
+
+def test_a_non_web_address_in_reports_csv_never_becomes_a_link(small_corpus):
+    from .conftest import write_reports_csv
+
+    write_reports_csv(small_corpus.corpus_dir, [
+        {"file": "domestic.pdf", "title": "Child C", "board": "", "year": "2012", "review_type": "", "url": "javascript:alert(1)//"},
+        {"file": "baby-bruise.pdf", "title": "Baby A", "board": "", "year": "2019", "review_type": "",
+         "url": " https://example.org/baby-a.pdf#page=9 "},
+    ])
+    ingest(small_corpus)
+    searcher = Searcher(small_corpus)
+    reports = {r.file: r for r in searcher.report_list()}
+    assert searcher.link(reports["domestic.pdf"], 2).startswith("file://")
+    assert searcher.link(reports["baby-bruise.pdf"], 2) == "https://example.org/baby-a.pdf#page=2"
+    assert all("javascript" not in h.link for h in searcher.search("MARAC domestic abuse", k=10, per_report=0))
