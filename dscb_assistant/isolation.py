@@ -10,6 +10,9 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 
+PRELOAD = ("pypdf",)  # imported lazily by extraction; worth having in every reader process
+
+
 @dataclass(frozen=True)
 class Failed:
     """Why a job produced no result."""
@@ -57,6 +60,10 @@ def run_isolated(
     a timeout, a memory limit, or a crash of the process.
     """
     context = multiprocessing.get_context("forkserver")
+    # The fork server imports the job's module (and what it names in PRELOAD) once; every child forked
+    # from it starts with them loaded instead of spending ~0.3 s of CPU importing them per file.
+    # Takes effect when this process starts its fork server, i.e. on the first call.
+    context.set_forkserver_preload(["__main__", func.__module__, *PRELOAD])
     pending = list(jobs)
     pending.reverse()
     running: dict[Connection, tuple[Any, Any, float]] = {}
