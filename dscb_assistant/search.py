@@ -18,9 +18,12 @@ from .settings import Settings
 
 MODES = ("hybrid", "plain", "bm25", "dense")
 MAX_QUERY_CHARS = 2000
-BRUTE_FORCE_ROWS = 100_000
+BRUTE_FORCE_ROWS = 100_000  # a filtered search over fewer rows than this is exact and fast in numpy
+# One question is too little work to share: on a busy 2-core machine a second OpenMP thread made
+# exact FAISS search 4-6x slower while it waited for a core (BENCHMARKS.md).
+SEARCH_THREADS = 1
 EXPANSION_WEIGHT = 0.5  # glossary terms count half as much as the user's own words in BM25
-DENSE_EXPANSION = False  # measured: spelling out terms for the sentence model lowered top-3 hits  # a filtered search over fewer rows than this is exact and fast in numpy
+DENSE_EXPANSION = False  # measured: spelling out terms for the sentence model lowered top-3 hits
 
 
 class Searcher:
@@ -192,10 +195,15 @@ class Searcher:
             return allowed[top], scores[top]
         import faiss
 
+        faiss.omp_set_num_threads(SEARCH_THREADS)  # this thread's OpenMP setting only
         params = None
         if mask is not None:
-            bits = np.packbits(mask, bitorder="little")
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bits)))
+            bits = np.packbits(mask, bitorder="little")  # must outlive the search: FAISS keeps a bare pointer
+            selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bits))
+            if isinstance(self.vector_index, faiss.IndexIVF):  # IVF refuses plain SearchParameters
+                params = faiss.SearchParametersIVF(sel=selector, nprobe=self.vector_index.nprobe)
+            else:
+                params = faiss.SearchParameters(sel=selector)
         depth = min(depth, len(self.passages))
         scores, rows = self.vector_index.search(qvec, depth, params=params)
         keep = rows[0] >= 0
