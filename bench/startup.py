@@ -1,0 +1,101 @@
+"""Cold starts: the one-shot CLI search, and the app from launch to first painted page and to first answer."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from .machine import ROOT, Wall, python, run
+
+QUESTION = "health visitor saw a bruise on a baby who was not yet crawling"
+
+
+def cli_search(index: Path, *, embedder: str, rounds: int) -> dict:
+    """Wall time of ``python -m dscb_assistant search`` from nothing loaded to printed results."""
+    argv = python("-m", "dscb_assistant", "search", QUESTION, "--index", str(index), "--json")
+    walls = [run(argv, env={"DSCB_EMBEDDER": embedder})[0] for _ in range(rounds)]
+    return {"wall_s": walls, "median_s": Wall(walls).median}
+
+
+def app(index: Path, corpus: Path, *, embedder: str, timeout: float = 180) -> dict:
+    """Launch ``streamlit run app.py`` and drive it in headless Chromium.
+
+    Times, from the moment the server process is started: the server answering its health check,
+    the Ask page's title painted in the browser, the question box ready (index and model loaded),
+    and the first answer shown after a question is typed.
+    """
+    app_py = ROOT / "app.py"
+    if not app_py.exists() or "chat_input" not in _app_source():
+        return {"skipped": "app.py with st.chat_input is not there yet"}
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {"skipped": "playwright is not installed (pip install -r requirements-dev.txt)"}
+    if browser is None:
+        return {"skipped": "no chromium on PATH (make browser)"}
+    port = _free_port()
+    env = {"DSCB_INDEX_DIR": str(index), "DSCB_CORPUS_DIR": str(corpus), "DSCB_EMBEDDER": embedder}
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        python("-m", "streamlit", "run", str(app_py), "--server.headless", "true", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"),
+        cwd=ROOT, env={**__import__("os").environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    result: dict = {}
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        while time.perf_counter() - started < timeout:
+            try:
+                with urllib.request.urlopen(url + "_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.05)
+        result["server_s"] = time.perf_counter() - started
+        with sync_playwright() as p:
+            chromium = p.chromium.launch(executable_path=browser, args=["--no-sandbox"])
+            page = chromium.new_page()
+            page.goto(url, timeout=timeout * 1000)
+            page.get_by_text("Ask the reviews").first.wait_for(timeout=timeout * 1000)
+            result["first_paint_s"] = time.perf_counter() - started
+            box = page.locator("[data-testid='stChatInputTextArea'], [data-testid='stChatInput'] textarea").first
+            box.wait_for(timeout=timeout * 1000)
+            result["ready_s"] = time.perf_counter() - started
+            asked = time.perf_counter()
+            box.fill(QUESTION)
+            box.press("Enter")
+            page.get_by_text(" passages from ").first.wait_for(timeout=timeout * 1000)
+            result["first_answer_s"] = time.perf_counter() - started
+            result["answer_after_typing_s"] = time.perf_counter() - asked
+            chromium.close()
+    except Exception as exc:  # noqa: BLE001 - a broken app is reported in the table, not a crash of the suite
+        result["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return result
+
+
+def _app_source() -> str:
+    found = [(ROOT / "app.py").read_text(encoding="utf-8")]
+    found.extend(p.read_text(encoding="utf-8") for p in (ROOT / "dscb_assistant" / "ui").glob("*.py"))
+    return "\n".join(found)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+if __name__ == "__main__":  # quick manual check: python -m bench.startup INDEX CORPUS
+    print(app(Path(sys.argv[1]), Path(sys.argv[2]), embedder="all-MiniLM-L6-v2"))
