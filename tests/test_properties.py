@@ -22,6 +22,9 @@ Cleaning promises: ``clean_pages`` never raises; it returns one string per page,
 leading or trailing whitespace, paragraphs separated by exactly one blank line, each paragraph
 on one line, and no zero-width characters.
 
+Uploads promise: whatever name a browser sends, the PDF is stored under a plain ASCII name ending
+``.pdf`` (no folders, no leading dot, no ``..``) directly inside the corpus folder.
+
 Runs are derandomized (same examples every time) and keep no example database.
 """
 
@@ -180,3 +183,19 @@ def test_overlap_setting_never_breaks_the_promises(texts, overlap):
     pages = _pages(texts)
     passages = chunk_pages(pages, "r.pdf", "ef" * 32, **{**CHUNKING, "overlap_sentences": overlap})
     _check_universal(pages, passages)
+
+
+# -- uploads: any name a browser may send is stored as a plain file inside the corpus ---------------------
+@SETTINGS
+@given(st.one_of(any_text, st.lists(st.sampled_from(["..", ".", "/", "\\", "a", "\u00fc", " ", "pdf", ".pdf", "~",
+                                                      "\x00", "\u202e", "C:"]), max_size=12).map("".join)))
+def test_any_uploaded_name_is_stored_as_a_plain_file_inside_the_corpus(tmp_path_factory, name):
+    from dscb_assistant.add import safe_file_name, store_pdf
+
+    safe = safe_file_name(name)
+    assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}\.pdf", safe) or safe == "report.pdf", safe
+    assert ".." not in safe and not safe.startswith(".")
+    corpus = tmp_path_factory.mktemp("uploads")
+    stored = store_pdf(corpus, b"%PDF-1.4\n" + name.encode("utf-8", "replace"), name, max_mb=1)
+    assert stored.path.parent == corpus.resolve() and stored.path.is_file()
+    assert [p.name for p in corpus.iterdir()] == [stored.file]  # no temporary file left beside it
