@@ -32,6 +32,7 @@ class SourceFile:
     path: Path
     size: int
     mtime_ns: int
+    regular: bool = True  # False for a pipe, device or socket named .pdf: reading it could block forever
 
 
 def read_report(path: str, file: str, chunking: dict[str, int]) -> Extracted:
@@ -72,7 +73,8 @@ def scan_corpus(corpus_dir: Path) -> list[SourceFile]:
                     stat = path.stat()
                 except OSError:
                     continue
-                found.append(SourceFile(path.relative_to(corpus_dir).as_posix(), path, stat.st_size, stat.st_mtime_ns))
+                found.append(SourceFile(path.relative_to(corpus_dir).as_posix(), path, stat.st_size, stat.st_mtime_ns,
+                                        path.is_file()))
     return found
 
 
@@ -188,6 +190,9 @@ def _plan(sources: list[SourceFile], old_files: dict[str, dict]) -> _Plan:
     kept, to_read, problems, refreshed = {}, [], [], False
     copies: list[tuple[SourceFile, dict]] = []
     for source in sources:
+        if not source.regular:
+            problems.append(Problem(source.file, "it is not a regular file (a pipe or device named .pdf); skipped"))
+            continue
         entry = old_files.get(source.file)
         if entry and entry.get("size") == source.size and entry.get("mtime_ns") == source.mtime_ns:
             if entry.get("status") == "indexed":
@@ -391,7 +396,15 @@ class _VectorCache:
     def _embed_in_background(self) -> None:
         try:
             self.model  # noqa: B018 - load it now, while the workers read
+            writer_ready = False
             while True:
+                if not writer_ready:
+                    with self._wake:
+                        idle = not self._pending and not self._closed
+                    if idle:  # nothing to embed yet: import what writing the index will need meanwhile
+                        index_store.prepare_write()
+                        writer_ready = True
+                        continue
                 with self._wake:
                     while not self._pending and not self._closed:
                         self._wake.wait()
