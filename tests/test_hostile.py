@@ -257,3 +257,18 @@ def test_a_non_web_address_in_reports_csv_never_becomes_a_link(small_corpus):
     assert searcher.link(reports["domestic.pdf"], 2).startswith("file://")
     assert searcher.link(reports["baby-bruise.pdf"], 2) == "https://example.org/baby-a.pdf#page=2"
     assert all("javascript" not in h.link for h in searcher.search("MARAC domestic abuse", k=10, per_report=0))
+
+
+def test_pipes_and_devices_named_pdf_are_reported_not_read(small_corpus):
+    corpus = small_corpus.corpus_dir
+    os.mkfifo(corpus / "pipe.pdf")  # opening it would wait for a writer forever
+    (corpus / "zeros.pdf").symlink_to("/dev/zero")  # reading it would never end
+    settings = dataclasses.replace(small_corpus, file_timeout=600)  # so a blocked read would hang the test
+    for _ in range(2):  # the first ingest and an unchanged one
+        summary = ingest(settings)
+        reasons = {p.file: p.reason for p in summary.problems}
+        assert set(reasons) == {"pipe.pdf", "zeros.pdf"}
+        assert all("not a regular file" in r for r in reasons.values())
+        assert summary.reports == 3
+    (corpus / "baby-bruise.pdf").touch()  # a changed stat makes ingest hash files again: still never the pipe
+    assert ingest(settings).reports == 3
