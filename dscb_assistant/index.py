@@ -135,6 +135,14 @@ def write(index_dir: Path, contents: IndexContents) -> Path:
     return final
 
 
+def prepare_write() -> None:
+    """Import what :func:`write` needs (FAISS, bm25s: seconds on a busy machine), e.g. while waiting for PDFs."""
+    import bm25s  # noqa: F401
+    import faiss  # noqa: F401
+
+    lexical.tokenize("warm")
+
+
 def read(index_dir: Path, *, model: str | None = None) -> IndexContents:
     """Load the live build (without the BM25 and FAISS structures, see :func:`open_search_structures`).
 
