@@ -396,7 +396,15 @@ class _VectorCache:
     def _embed_in_background(self) -> None:
         try:
             self.model  # noqa: B018 - load it now, while the workers read
+            writer_ready = False
             while True:
+                if not writer_ready:
+                    with self._wake:
+                        idle = not self._pending and not self._closed
+                    if idle:  # nothing to embed yet: import what writing the index will need meanwhile
+                        index_store.prepare_write()
+                        writer_ready = True
+                        continue
                 with self._wake:
                     while not self._pending and not self._closed:
                         self._wake.wait()
