@@ -175,6 +175,7 @@ def test_concurrent_sessions_answer_without_errors(app_server):
     assert len(out["asked"]) == CLIENTS and all(n >= 1 for n in out["asked"].values()), out["asked"]
     server_log = log.read_text()
     assert "Traceback" not in server_log and "Error" not in server_log, server_log[-3000:]
+    assert not [q for q in QUESTIONS if q in server_log], "questions must not be logged"
     assert process.poll() is None, "the server died under load"
     # Sessions keep their own answers; the index is loaded once. Growth stays far below one index copy per
     # question (a leak would grow with the ~hundred answers given).
