@@ -11,6 +11,8 @@ from .clean import looks_like_heading
 from .records import Page, Passage
 
 PAGE_JOIN = "\n\n"
+FOOTNOTE_SECTION = "Footnote"
+_FOOTNOTE = re.compile(r"[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+\s?\S")
 _PARAGRAPH_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\d{0,2}\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9\u2022])")
 _NO_BREAK_AFTER = re.compile(
@@ -62,6 +64,10 @@ def chunk_pages(
         if unit.heading:
             flush()
             section = re.sub(r"\s+", " ", text[unit.start : unit.end])
+            continue
+        if is_footnote(text[unit.start : unit.end]):
+            flush()  # a footnote is its own passage, never glued to the body text around it
+            spans.append((unit.start, unit.end, FOOTNOTE_SECTION))
             continue
         if unit.words > max_words:
             flush()
@@ -140,6 +146,11 @@ def _units(text: str, page_starts: list[int], pages: Sequence[Page]) -> list[_Un
     return units
 
 
+def is_footnote(paragraph: str) -> bool:
+    """A paragraph that opens with a superscript number (cleaning keeps that number superscript)."""
+    return bool(_FOOTNOTE.match(paragraph))
+
+
 def is_heading(paragraph: str, next_paragraph: str = "") -> bool:
     """Whether chunking reads ``paragraph`` as a heading: it then names the section of the passages after
     it and is never part of a passage's text."""
@@ -215,7 +226,7 @@ def _merge_small(
             p_start, p_end, p_section = merged[-1]
             words, p_words = len(text[start:end].split()), len(text[p_start:p_end].split())
             if (
-                p_section == section
+                p_section == section != FOOTNOTE_SECTION
                 and p_end <= start  # pieces of one split paragraph overlap; merging would repeat a sentence
                 and (words < min_words or p_words < min_words)
                 and words + p_words <= max_words * 1.25

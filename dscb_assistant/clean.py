@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 EDGE_LINES = 3  # how many lines at the top and bottom of a page may be running headers or footers
+SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074-\u2079"  # as a regex character range
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 _PAGE_NUMBER = re.compile(
@@ -30,6 +31,7 @@ _LEADER = re.compile(r"(?:\.\s?){4,}\s*\S{0,8}\s*$|\u2026{2,}\s*\S{0,8}\s*$|_{4,
 _ENDS_IN_NUMBER = re.compile(r"\s(\d{1,3}|[ivxlc]{1,6})$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,3}\.?\s+\S|^\d{1,2}\.\s+[A-Z]")
 _BULLET = re.compile(r"^(?:[\u2022\u25aa\u25cf\u25e6\u25a0\u25a1\u27a2\u2713\u2023\u2043*\-\u2013\u2014]\s+|\(?[a-z]\)\s+|\(?[ivx]{1,4}\)\s+)")
+_FOOTNOTE_START = re.compile(rf"[{SUPERSCRIPTS}]+\s?\S")
 _SENTENCE_END = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*\d{0,2}$")
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 # Left halves that keep their hyphen when a word is split across lines ("non-mobile", "self-harm").
@@ -46,12 +48,18 @@ _FUNCTION_WORDS = frozenset("a an the and or but of to in on at by for with abou
 def normalise(text: str) -> str:
     """Unicode NFKC (ligatures, odd spaces), invisible characters removed, line ends unified."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # A footnote marker stuck to a word ("in 2013\u00b9") would become part of it ("20131"): drop it.
+    text = re.sub(rf"(?<=[^\s])[{SUPERSCRIPTS}]+", "", text)
     # A line opening with a superscript number is a footnote: its own paragraph, never glued to the text above.
-    text = re.sub(r"\n(?=[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+\s?\S)", "\n\n", text)
+    text = re.sub(rf"\n(?=[{SUPERSCRIPTS}]+\s?\S)", "\n\n", text)
     text = text.replace("\u00ad\n", "").replace("\u00ad", "")  # soft hyphens are never printed text
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    text = text.replace("\t", " ")
-    return text
+    # NFKC everything but a footnote's own number, which stays superscript so chunking knows it.
+    lines = []
+    for line in text.split("\n"):
+        marker = re.match(rf"[{SUPERSCRIPTS}]+", line)
+        head = marker.group(0) if marker else ""
+        lines.append(head + unicodedata.normalize("NFKC", line[len(head):]))
+    return "\n".join(lines).translate(_INVISIBLE).replace("\t", " ")
 
 
 def clean_pages(raw_pages: Sequence[str]) -> list[str]:
@@ -62,12 +70,26 @@ def clean_pages(raw_pages: Sequence[str]) -> list[str]:
     pages = [[re.sub(r" {2,}", " ", line).strip() for line in normalise(p).split("\n")] for p in raw_pages]
     boilerplate = _repeating_edge_lines(pages)
     vocabulary = _vocabulary(pages)
-    cleaned = []
+    paragraphs = []
     for number, lines in enumerate(pages, start=1):
         lines = _drop_edges(lines, boilerplate, number)
         lines = _drop_contents_lines(lines)
-        cleaned.append("\n\n".join(_paragraphs(lines, vocabulary)))
-    return cleaned
+        paragraphs.append(_paragraphs(lines, vocabulary))
+    return ["\n\n".join(page) for page in _footnotes_out_of_the_way(paragraphs)]
+
+
+def _footnotes_out_of_the_way(pages: list[list[str]]) -> list[list[str]]:
+    """Move a page's footnotes to its top when its last paragraph runs on to the next page, so the
+    two halves of that paragraph meet; elsewhere footnotes stay at the bottom, where they were printed."""
+    result = []
+    for index, page in enumerate(pages):
+        notes = [p for p in page if _FOOTNOTE_START.match(p)]
+        body = [p for p in page if not _FOOTNOTE_START.match(p)]
+        following = next((p for p in (pages[index + 1] if index + 1 < len(pages) else []) if not _FOOTNOTE_START.match(p)), "")
+        starts_mid_sentence = bool(body) and body[0][:1].islower()
+        runs_on = bool(body) and not _SENTENCE_END.search(body[-1]) and following[:1].islower()
+        result.append(notes + body if notes and runs_on and not starts_mid_sentence else page)
+    return result
 
 
 def _edge_keys(line: str, page_number: int) -> set[str]:
@@ -207,7 +229,9 @@ def _paragraphs(lines: list[str], vocabulary: set[str]) -> list[str]:
         previous_closed = not previous or bool(_SENTENCE_END.search(previous)) or len(previous) < 0.6 * width
         starts_block = bool(_NUMBERED.match(line) or _BULLET.match(line))
         heading = looks_like_heading(line) and len(line) < 0.75 * max(width, 40)
-        if current and previous_closed and (starts_block or heading):
+        # A lone short line before a numbered paragraph is its subheading, whatever its case.
+        lone_heading_line = len(current) == 1 and len(previous.split()) <= 12 and not previous.endswith(",")
+        if current and (previous_closed or (starts_block and lone_heading_line)) and (starts_block or heading):
             flush()
         current.append(line)
         nxt = next((candidate for candidate in lines[i + 1 : i + 2]), "")

@@ -80,3 +80,16 @@ def test_sentence_case_subheading_before_a_numbered_paragraph_becomes_the_sectio
     passages = chunk_pages(pages, "r.pdf", "67" * 32)
     assert passages[-1].section == "Bruising to a baby who was not yet mobile"
     assert all("not yet mobile" not in p.text for p in passages)
+
+
+def test_footnotes_are_their_own_passages_and_a_paragraph_runs_on_past_them():
+    pages = _pages(
+        "Analysis\n\n\u00b9 Board protocol on bruising.\n\n\u00b2 A skeletal survey is a series of X-rays.\n\n"
+        "6.7 " + words(60) + " The tools must make that",
+        "rule unavoidable.\n\nNext Part\n\n" + words(70, 3),
+    )
+    passages = chunk_pages(pages, "r.pdf", "89" * 32)
+    notes = [p for p in passages if p.section == "Footnote"]
+    assert [n.text for n in notes] == ["\u00b9 Board protocol on bruising.", "\u00b2 A skeletal survey is a series of X-rays."]
+    run_on = next(p for p in passages if "must make that" in p.text)
+    assert run_on.text.endswith("rule unavoidable.") and (run_on.page, run_on.page_end) == (1, 2)

@@ -110,3 +110,30 @@ def test_numbered_headings_at_the_top_of_pages_are_kept():
     pages = [f"{n}. Findings: {a}\nThe {a} records were read by the panel." for n, a in zip(range(3, 8), agencies)]
     cleaned = clean_pages(pages)
     assert all(text.startswith(f"{n}. Findings") for n, text in zip(range(3, 8), cleaned))
+
+
+def test_footnote_markers_and_footnotes():
+    pages = [
+        "2.1 The protocol was issued in 2013\u00b9 and not followed. The training, supervision and recording tools\n"
+        "must make that\n\u00b9 Board protocol on bruising, March 2013.\n\u00b2 A skeletal survey is a series of X-rays.",
+        "rule unavoidable.\n2.2 The GP was not told.",
+    ]
+    first, second = clean_pages(pages)
+    assert "2013 and not followed" in first  # the marker is not glued into the year ("20131")
+    # The paragraph runs on to the next page, so the footnotes move to the top of their page.
+    assert first.startswith("\u00b9 Board protocol on bruising, March 2013.\n\n\u00b2 A skeletal survey")
+    assert first.endswith("must make that")
+    assert second.startswith("rule unavoidable.")
+
+
+def test_footnotes_stay_at_the_bottom_when_the_text_does_not_run_on():
+    pages = ["The review ended in May.\n\u00b9 Working Together (2018).", "New Chapter\nThe next page."]
+    assert clean_pages(pages)[0] == "The review ended in May.\n\n\u00b9 Working Together (2018)."
+
+
+def test_lone_short_line_before_numbered_paragraph_is_a_paragraph_of_its_own():
+    page = ("Abusive head trauma and the signs that were missed by everyone\n"
+            "6.9 Abusive head trauma is the most common cause of death from physical abuse in babies under one year.")
+    paragraphs = clean_pages([page])[0].split("\n\n")
+    assert paragraphs[0] == "Abusive head trauma and the signs that were missed by everyone"
+    assert paragraphs[1].startswith("6.9 ")
