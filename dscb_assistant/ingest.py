@@ -23,7 +23,7 @@ from .records import Extracted, IngestSummary, Page, Passage, Problem
 from .settings import Settings
 from .themes import tag_passages, themes_file_hash
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+Progress = Callable[[str, int, int], None]  # (stage, done, total); always called from the ingest's own thread
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,7 @@ def ingest(
             or retag
         )
         if not changed:
+            index_store.tidy(index_dir)  # an ingest killed after its swap may have left an old build behind
             return _summary_unchanged(old, plan, started, notes)
 
         extracted: dict[str, Extracted] = {}
@@ -141,6 +142,7 @@ def ingest(
                     vectors.add(p.text for p in result.passages)  # embedded by a thread while the workers read on
                 if progress:
                     progress("read", done, total)
+                    vectors.report()
         finally:
             vectors.close()
 
@@ -154,6 +156,7 @@ def ingest(
             return IngestSummary(reports=0, pages=0, passages=0, problems=tuple(problems),
                                  seconds=time.monotonic() - started, notes=tuple(notes))
         vectors.flush()
+        vectors.report()
         if retag:
             notes.append("the themes file changed: every passage was tagged again (no re-embedding)")
         hashes = {"reports_csv_sha256": csv_hash, "themes_sha256": themes_hash}
@@ -390,7 +393,11 @@ class _VectorCache:
         with self._wake:
             self._known.update(zip(texts, vectors))
             self.embedded += len(texts)
-        if self._progress:
+
+    def report(self) -> None:
+        """Tell the progress callback how far embedding is; called from the ingest thread only, because
+        callers such as Streamlit pages may not be updated from another thread."""
+        if self._progress and self._queued:
             self._progress("embed", self.embedded, len(self._queued))
 
     def _embed_in_background(self) -> None:

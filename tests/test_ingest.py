@@ -171,3 +171,12 @@ def test_touching_a_file_without_changing_it_reuses_its_passages(small_corpus):
     os.utime(path, (1_000_000_000, 1_000_000_000))
     summary = ingest(small_corpus)
     assert summary.embedded == 0 and summary.added == () and summary.updated == ()
+
+
+def test_progress_is_reported_from_the_calling_thread_only(small_corpus):
+    import threading
+
+    calls = []
+    ingest(small_corpus, progress=lambda stage, done, total: calls.append((stage, threading.current_thread())))
+    assert {stage for stage, _ in calls} >= {"read", "embed", "write"}
+    assert {thread for _, thread in calls} == {threading.current_thread()}
