@@ -199,7 +199,7 @@ def record_details(corpus_dir: Path, file: str, details: ReportDetails) -> None:
     handle = io.StringIO()
     writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows({c: (row.get(c) or "") for c in columns} for row in rows)
+    writer.writerows({c: _inert_in_spreadsheets(row.get(c) or "") for c in columns} for row in rows)
     _write_atomically(path, handle.getvalue().encode("utf-8"))
 
 
@@ -298,6 +298,12 @@ def _write_atomically(target: Path, data: bytes) -> None:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _inert_in_spreadsheets(value: str) -> str:
+    """A value Excel would run as a formula ("=HYPERLINK(...)") gets a leading apostrophe, which
+    spreadsheets show as text and metadata.read_reports_csv removes again."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def _one_line(text: str) -> str:

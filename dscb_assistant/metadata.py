@@ -81,7 +81,7 @@ def read_reports_csv(corpus_dir: Path) -> tuple[dict[str, dict[str, str]], list[
         if "file" not in header:
             raise DscbError(f"{path}: the first row must name the columns, starting with 'file' ({', '.join(CSV_COLUMNS)})")
         for line, row in enumerate(reader, start=2):
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
+            row = {(k or "").strip().lower(): _cell(v) for k, v in row.items() if k}
             name = row.get("file", "").replace("\\", "/").lstrip("./")
             if not name:
                 warnings.append(f"{CSV_NAME} line {line}: no file name; row ignored")
@@ -97,6 +97,12 @@ def read_reports_csv(corpus_dir: Path) -> tuple[dict[str, dict[str, str]], list[
                 row["review_type"] = "other"
             rows[name] = row
     return rows, warnings
+
+
+def _cell(value) -> str:
+    text = (value if isinstance(value, str) else "").strip()
+    # add.py protects values that spreadsheets would run as formulas with a leading apostrophe.
+    return text[1:] if text[:2] in ("'=", "'+", "'-", "'@") else text
 
 
 def normalise_review_type(value: str) -> str | None:

@@ -40,7 +40,7 @@ class Settings:
     workers: int = max(1, min(2, os.cpu_count() or 1))
     file_timeout: float = 120.0
     file_memory_mb: int = 2048
-    max_file_mb: int = 200
+    max_file_mb: int = 100  # same as server.maxUploadSize in .streamlit/config.toml
     batch_size: int = 64
 
     @classmethod

@@ -95,6 +95,16 @@ def test_record_details_appends_and_updates_keeping_other_rows_and_columns(tmp_p
                        "review_type": "child safeguarding practice review", "url": "", "notes": ""}
 
 
+def test_record_details_keeps_spreadsheet_formulas_inert_and_metadata_reads_them_back(tmp_path):
+    from dscb_assistant.metadata import read_reports_csv
+
+    record_details(tmp_path, "f.pdf", ReportDetails(title='=HYPERLINK("http://x","click")', board="@Board"))
+    raw = (tmp_path / "reports.csv").read_text()
+    assert "'=HYPERLINK" in raw and "'@Board" in raw
+    rows, _ = read_reports_csv(tmp_path)
+    assert rows["f.pdf"]["title"] == '=HYPERLINK("http://x","click")' and rows["f.pdf"]["board"] == "@Board"
+
+
 @pytest.mark.parametrize("details, message", [
     (ReportDetails(review_type="inquiry"), "Review type"),
     (ReportDetails(year=21), "publication year"),
