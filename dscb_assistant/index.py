@@ -265,9 +265,10 @@ def _point_current(index_dir: Path, build: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             stale.unlink()
     os.symlink(os.path.join(BUILDS, build.name), temporary)
+    # Named before the swap: killed between the two, the kept "previous" is still a real build.
+    (index_dir / ".previous").write_text(previous or "", encoding="utf-8")
     os.replace(temporary, link)
     _fsync_dir(index_dir)
-    (index_dir / ".previous").write_text(previous or "", encoding="utf-8")
 
 
 def _previous(index_dir: Path) -> set[str]:
@@ -276,6 +277,20 @@ def _previous(index_dir: Path) -> set[str]:
     except OSError:
         return set()
     return {name} if name else set()
+
+
+def tidy(index_dir: Path) -> None:
+    """Remove what an ingest killed after its swap left behind: superseded builds and temporary links.
+
+    Call only while holding :func:`ingest_lock`. Does nothing when there is no live build.
+    """
+    live = current_build(index_dir)
+    if live is None:
+        return
+    for stale in index_dir.glob(f".{CURRENT}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
+    _remove_stale_builds(index_dir / BUILDS, keep={live.name, *_previous(index_dir)})
 
 
 def _remove_stale_builds(builds: Path, keep: set[str]) -> None:
