@@ -126,6 +126,9 @@ def make_scenario(tmp_path: Path, change) -> Scenario:
     before = None
     if change is not None:
         ingest(base)
+        # Same bytes, new timestamp: a second build, so the killed ingest also has an old build to delete.
+        os.utime(base.corpus_dir / "domestic.pdf", ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+        assert ingest(base).changed
         before = base
         change(base.corpus_dir)
     after = dataclasses.replace(base, index_dir=tmp_path / "index")
@@ -196,7 +199,7 @@ def count_steps(scenario: Scenario, steps_file: Path) -> list[str]:
 def test_killed_while_writing_the_index(tmp_path):
     scenario = make_scenario(tmp_path, remove_and_retitle)
     steps = count_steps(scenario, tmp_path / "steps")
-    for op in ("open", "faiss.write_index", "fsync", "rename", "symlink", "replace"):
+    for op in ("open", "faiss.write_index", "fsync", "rename", "symlink", "replace", "rmtree"):
         assert any(kind(s) == op for s in steps), (op, steps)
     points = kill_points(steps)
     assert len(points) >= 15
