@@ -18,8 +18,9 @@ pages = [
     st.Page(state.PAGES["reports"], title="Reports library", icon=":material/library_books:"),
     st.Page(state.PAGES["collection"], title=f"Collection ({collected})" if collected else "Collection",
             icon=":material/bookmarks:"),
-    st.Page(state.PAGES["add"], title="Add reports", icon=":material/upload_file:", url_path="add"),
 ]
+if state.settings().allow_adding:
+    pages.append(st.Page(state.PAGES["add"], title="Add reports", icon=":material/upload_file:", url_path="add"))
 page = st.navigation(pages)
 if st.session_state.pop("_go_ask", False) and page.url_path not in ("", "ask"):
     st.switch_page(pages[0])  # "More like this" pressed on a browsing page: answer on the Ask page

@@ -41,6 +41,9 @@ class Settings:
     file_timeout: float = 120.0
     file_memory_mb: int = 2048
     max_file_mb: int = 100  # same as server.maxUploadSize in .streamlit/config.toml
+    # The app's "Add reports" page (uploads, downloads by link, ingest). Turn off with DSCB_ALLOW_ADDING=0
+    # where the app is shared on a network and only administrators should change the library.
+    allow_adding: bool = True
     batch_size: int = 64
 
     @classmethod

@@ -332,3 +332,14 @@ def test_upload_mistakes_are_messages(tmp_path, monkeypatch, library):
     widget(at.button, "Download and index").click().run()
     assert not at.exception
     assert any("starting with https://" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_adding_reports_can_be_turned_off_for_shared_servers(tmp_path, monkeypatch, library):
+    _env(monkeypatch, *library)
+    monkeypatch.setenv("DSCB_ALLOW_ADDING", "0")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(PAGES["add_reports"])  # not in the navigation, so not reachable by any address
+    at.switch_page(PAGES["ask"]).run()
+    assert not at.exception
