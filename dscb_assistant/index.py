@@ -31,10 +31,11 @@ VECTORS = "vectors.npy"
 FAISS = "vectors.faiss"
 BM25 = "bm25"
 # From this many passages on, vectors go in an IVF index (approximate) instead of a flat one (exact).
-# Exact search reads every vector for every question: ~25 ms at 100k passages on a busy 2-core
-# machine and ~250 ms at 1M. IVF reads the few lists nearest the question: under 2 ms at 1M, with
-# recall@10 against exact search of 0.98-0.99 on the benchmark's vectors (BENCHMARKS.md). IVF rather
-# than HNSW because every ingest rebuilds the index: IVF builds several times faster, adds no links.
+# Exact search reads every vector for every question: 7 ms at 100k passages on this 2-core machine
+# when quiet, 25-50 ms when busy, 70 ms and more at 1M. IVF reads the lists nearest the question:
+# about 6 ms at 1M, with recall@10 against exact search of 0.99 at 100k and 1M on the benchmark's
+# vectors (BENCHMARKS.md). IVF rather than HNSW because every ingest rebuilds the index and IVF builds
+# several times faster (HNSW also needed efSearch >= 128 to reach 0.95 recall).
 APPROXIMATE_FROM = 50_000
 IVF_TRAIN_PER_LIST = 40  # k-means sample: enough points per centroid, far fewer than 1M
 REBUILD_HINT = "Rebuild it with: python -m dscb_assistant ingest --rebuild"
