@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import shutil
 import time
 from pathlib import Path
@@ -61,18 +62,21 @@ def end_to_end(corpus: Path, work: Path, *, embedder: str, rounds: int, batch_si
     Alternating the two in one run keeps the ratio fair on a machine whose speed drifts.
     """
     env = {"DSCB_EMBEDDER": embedder}
-    ingest_walls, encode_walls, summary, loads = [], [], {}, []
+    ingest_walls, encode_walls, summary, loads, ingest_cpu, encode_cpu = [], [], {}, [], [], []
     index = work / "index"
     for _ in range(rounds):
         shutil.rmtree(index, ignore_errors=True)
         loads.append(load_average())
+        before = _children_cpu()
         seconds, out, _ = run(python("-m", "dscb_assistant", "ingest", str(corpus), "--index", str(index), "--quiet"), env=env)
         ingest_walls.append(seconds)
+        ingest_cpu.append(_children_cpu() - before)  # the command, its fork server and every reader process
         summary = _parse_summary(out)
         args = json.dumps({"index_dir": str(index), "embedder": embedder, "batch_size": batch_size})
         _, out, _ = run(python("-m", "bench.encode_worker", args))
         encode = json.loads(out.strip().splitlines()[-1])
         encode_walls.append(encode["encode_s"])
+        encode_cpu.append(encode["encode_cpu_s"])
     best_ingest, best_encode = Wall(ingest_walls), Wall(encode_walls)
     pairs = [i / e for i, e in zip(ingest_walls, encode_walls)]
     return {
@@ -84,6 +88,9 @@ def end_to_end(corpus: Path, work: Path, *, embedder: str, rounds: int, batch_si
         "encode_s": encode_walls,
         "ratio_best": best_ingest.best / best_encode.best,
         "ratio_pairs": pairs,
+        "ingest_cpu_s": ingest_cpu,
+        "encode_cpu_s": encode_cpu,
+        "cpu_ratio": min(ingest_cpu) / min(encode_cpu),
         "pages_per_s": summary.get("pages", 0) / best_ingest.best,
         "passages_per_s": summary.get("passages", 0) / best_ingest.best,
         "load_average": loads,
@@ -109,6 +116,11 @@ def reingest(corpus: Path, index: Path, *, embedder: str, rounds: int) -> dict:
         "heavy_imports": sorted(m for m in HEAVY if m in imported),
         "import_s": total_us / 1e6,
     }
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _parse_summary(out: str) -> dict:

@@ -21,7 +21,9 @@ def fingerprint(n: int, model: str) -> str:
     from dscb_assistant import lexical
 
     digest = hashlib.sha256(f"{n}:{model}:{index_store.FORMAT_VERSION}".encode())
-    for part in (index_store.write, index_store._vector_index, lexical.build, lexical.tokenize):
+    parts = (index_store._vector_index, index_store.ivf_lists, index_store.ivf_probes, index_store._lexical_text,
+             lexical.build, lexical.tokenize)
+    for part in parts:  # what shapes the stored vectors and BM25 (not how the folder is swapped in)
         digest.update(inspect.getsource(part).encode())
     for name in ("APPROXIMATE_FROM", "IVF_TRAIN_PER_LIST"):
         digest.update(repr(getattr(index_store, name, None)).encode())

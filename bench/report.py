@@ -84,6 +84,18 @@ def _ingest(r: dict) -> list[str]:
                        f"{x.get('embedded', '?')} | {min(x['ingest_s']):.1f} s | {min(x['encode_s']):.1f} s | "
                        f"**{x['ratio_best']:.2f}x** ({pairs}) | {x['pages_per_s']:.1f} | {x['passages_per_s']:.1f} | "
                        f"{x['precision']} |")
+        for key, label in runs:
+            x = r[key]
+            extra = min(x["ingest_s"]) - min(x["encode_s"])
+            out += ["", f"{label}: the command spends {extra:.1f} s beyond the model's own encoding; loading the model "
+                    f"alone took {x['model_load_s']:.1f} s in the same run (a fixed cost, partly hidden behind reading the "
+                    f"first PDFs), which is why a small corpus cannot get close to 1.0x."]
+        out += ["", "CPU seconds of the same runs (the command with its fork server and readers, against the model "
+                "alone), less sensitive than wall time to other work on the machine: " + ", ".join(
+                    f"{label} {min(r[k]['ingest_cpu_s']):.0f} s / {min(r[k]['encode_cpu_s']):.0f} s = "
+                    f"{r[k]['cpu_ratio']:.2f}x" for k, label in runs if 'cpu_ratio' in r[k]) + ". "
+                "Load average at the start of each round: " + "; ".join(
+                    f"{label} " + ", ".join(f"{x:.1f}" for x in r[k]["load_average"]) for k, label in runs) + "."]
         out += ["", "Where the time goes, one file after another in one process (CPU seconds; ingest runs them "
                 "overlapped: two reader processes while the main process embeds):", "",
                 "| corpus | extraction (pypdf) | cleaning | chunking, tagging, hashing | embedding (model-only) | "

@@ -22,7 +22,7 @@ from .machine import CACHE, ROOT, describe, load_average
 from .report import render
 
 SECTIONS = ("ingest", "synthetic", "reingest", "startup", "app", "queries", "encoders")
-FULL = {"synthetic_pages": 2000, "sizes": [10_000, 100_000, 1_000_000], "rounds": 2, "synthetic_rounds": 1,
+FULL = {"synthetic_pages": 2000, "sizes": [10_000, 100_000, 1_000_000], "rounds": 3, "synthetic_rounds": 2,
         "repeats": 2, "recall_queries": 103, "limit": None}
 QUICK = {"synthetic_pages": 40, "sizes": [2_000], "rounds": 1, "synthetic_rounds": 1, "repeats": 1,
          "recall_queries": 10, "limit": 10}
