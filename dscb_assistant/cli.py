@@ -161,11 +161,16 @@ def format_summary(summary: IngestSummary, settings: Settings) -> str:
         lines.append(f"Scanned pages with no text layer, not searchable: {file}: page{'s' if len(pages) > 1 else ''} {listed}")
     if summary.problems:
         lines.append(f"Skipped {len(summary.problems)} file{'s' if len(summary.problems) > 1 else ''}:")
-        lines.extend(f"  {p.file}: {p.reason}" for p in summary.problems)
+        lines.extend(f"  {_printable(p.file)}: {p.reason}" for p in summary.problems)
     lines.extend(f"Note: {note}" for note in summary.notes)
     if not summary.reports:
         lines.append(f"No report could be indexed. Put review PDFs in {Path(settings.corpus_dir).resolve()} and run ingest again.")
     return "\n".join(lines)
+
+
+def _printable(name: str) -> str:
+    """A file name on one line: control characters (a newline in a name) are shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
 
 
 def _search(settings: Settings, args) -> int:

@@ -95,6 +95,9 @@ def read_reports_csv(corpus_dir: Path) -> tuple[dict[str, dict[str, str]], list[
                     "using 'other'"
                 )
                 row["review_type"] = "other"
+            if row.get("url") and not re.match(r"https?://", row["url"], re.IGNORECASE):
+                warnings.append(f"{CSV_NAME} line {line}: url {row['url']!r} is not an http(s) address; ignored")
+                row["url"] = ""
             rows[name] = row
     return rows, warnings
 

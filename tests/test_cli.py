@@ -71,3 +71,13 @@ def test_empty_query_and_unknown_option_are_user_errors(tmp_path):
 def test_missing_corpus_folder(tmp_path):
     done = run(["ingest", str(tmp_path / "nope"), "--index", str(tmp_path / "index")], tmp_path)
     assert done.returncode == 1 and "does not exist" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_file_name_with_a_newline_stays_on_one_line():
+    from dscb_assistant.cli import format_summary
+    from dscb_assistant.records import IngestSummary, Problem
+    from dscb_assistant.settings import Settings
+
+    text = format_summary(IngestSummary(reports=1, pages=1, passages=1, problems=(Problem("bad\nname.pdf", "it is empty"),)),
+                          Settings())
+    assert "  bad\\nname.pdf: it is empty" in text.splitlines()

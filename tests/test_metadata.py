@@ -71,3 +71,10 @@ def test_csv_edit_updates_metadata_without_re_reading(small_corpus):
     summary = ingest(small_corpus)
     assert summary.changed and summary.embedded == 0 and summary.added == () and summary.updated == ()
     assert index_store.read(small_corpus.index_dir).reports["domestic.pdf"].title == "Renamed review"
+
+
+def test_csv_url_must_be_http(tmp_path):
+    write_reports_csv(tmp_path, [{"file": "a.pdf", "title": "A", "board": "", "year": "", "review_type": "",
+                                  "url": "javascript:alert(1)"}])
+    rows, warnings = read_reports_csv(tmp_path)
+    assert rows["a.pdf"]["url"] == "" and any("not an http(s) address" in w for w in warnings)
