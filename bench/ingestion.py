@@ -97,6 +97,14 @@ def end_to_end(corpus: Path, work: Path, *, embedder: str, rounds: int, batch_si
     }
 
 
+def model_loaded(corpus: Path, work: Path, *, embedder: str, rounds: int) -> dict:
+    """Ingest in a process whose model is already loaded, alternated with the model alone (see bench.pipeline_worker)."""
+    args = json.dumps({"corpus": str(corpus), "work": str(work / "loaded"), "reference_index": str(work / "index"),
+                       "embedder": embedder, "rounds": rounds})
+    _, out, _ = run(python("-m", "bench.pipeline_worker", args))
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def reingest(corpus: Path, index: Path, *, embedder: str, rounds: int) -> dict:
     """Wall time of ``ingest`` on a corpus that has not changed since the last one, and what it imported."""
     env = {"DSCB_EMBEDDER": embedder}

@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
             log("Ingest, sample corpus: stages, then end to end against the model alone")
             results["sample_stages"] = ingestion.stage_split(sample, _chunking())
             results["sample"] = ingestion.end_to_end(sample, work / "sample-run", embedder=embedder, rounds=plan["rounds"])
-            log(f"  ratio {results['sample']['ratio_best']:.2f}")
+            results["sample"]["loaded"] = ingestion.model_loaded(sample, work / "sample-run", embedder=embedder,
+                                                                 rounds=plan["rounds"])
+            log(f"  ratio {results['sample']['ratio_best']:.2f} (model loaded: {results['sample']['loaded']['ratio_best']:.2f})")
         _ensure_index(sample, sample_index, embedder)
         np.save(CACHE / f"seed_vectors-{embedder}.npy", np.load(_vectors_file(sample_index)))
 
@@ -71,7 +73,10 @@ def main(argv: list[str] | None = None) -> int:
             results["synthetic_stages"] = ingestion.stage_split(synthetic, _chunking())
             results["synthetic"] = ingestion.end_to_end(synthetic, work / "synthetic-run", embedder=embedder,
                                                         rounds=plan["synthetic_rounds"])
-            log(f"  ratio {results['synthetic']['ratio_best']:.2f}")
+            results["synthetic"]["loaded"] = ingestion.model_loaded(synthetic, work / "synthetic-run", embedder=embedder,
+                                                                    rounds=1)
+            log(f"  ratio {results['synthetic']['ratio_best']:.2f} "
+                f"(model loaded: {results['synthetic']['loaded']['ratio_best']:.2f})")
 
         if "reingest" not in skip:
             log("Re-ingest of the unchanged sample corpus")

@@ -28,6 +28,8 @@ def test_ingest_query_and_encoder_benchmarks_run_and_render(tmp_path):
     assert stages["pages"] == 3 and stages["passages"] > 0
     e2e = ingestion.end_to_end(corpus, tmp_path / "run", embedder=HASH_EMBEDDER, rounds=1)
     assert e2e["pages"] == 3 and e2e["unique_texts"] <= e2e["passages"] and e2e["ratio_best"] > 0
+    e2e["loaded"] = ingestion.model_loaded(corpus, tmp_path / "run", embedder=HASH_EMBEDDER, rounds=1)
+    assert e2e["loaded"]["ratio_best"] > 0
 
     seeds = np.random.default_rng(0).standard_normal((30, 64)).astype(np.float32)
     index = build_index(tmp_path / "index", 300, seeds, HASH_EMBEDDER, fingerprint(300, HASH_EMBEDDER))
