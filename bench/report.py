@@ -225,7 +225,10 @@ def _beyond(r: dict) -> list[str]:
         f"objects, BM25 postings, the IVF lists) means about {fits / 1e6:.1f}M passages in 60% of this machine's 24 GiB, "
         f"and every process that opens the index spends {big['load_s']:.0f} s parsing it at {big['n']:,} passages. "
         "The national collection (about 1,500 reviews, 30-100 passages each) is 50k-150k passages: one machine "
-        "serves it with a wide margin. Plan on one machine up to about 1M passages.", "",
+        "serves it with a wide margin. "
+        + (f"Plan on one machine up to about {max(within):,} passages (the largest size measured within the targets); "
+           "beyond that the start-up time and memory, not the query, are what to watch."
+           if within else "No measured size met the query target: see the table above."), "",
         "Past that, or to serve many users from several app servers, move retrieval to one existing engine rather "
         "than a home-made distributed layer: **OpenSearch** (or Elasticsearch) holds both halves in one index: BM25 on "
         "a text field with the same English analysis (stop words, Snowball stemming), and the 384-dimension vectors in "

@@ -35,7 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="", help="index sizes for the query benchmark, e.g. 10000,100000")
     parser.add_argument("--embedder", default="all-MiniLM-L6-v2", help=argparse.SUPPRESS)  # the smoke test uses the fake one
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md", help="where to write the table")
+    parser.add_argument("--render", type=Path, metavar="RESULTS_JSON",
+                        help="measure nothing: rewrite the table from a saved bench/results/*.json")
     args = parser.parse_args(argv)
+    if args.render:
+        args.out.write_text(render(json.loads(args.render.read_text(encoding="utf-8"))), encoding="utf-8")
+        return 0
     plan = dict(QUICK if args.quick else FULL)
     if args.sizes:
         plan["sizes"] = [int(s) for s in args.sizes.split(",")]
