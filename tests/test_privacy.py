@@ -270,3 +270,38 @@ def test_nothing_leaves_the_machine_and_questions_leave_no_trace(tmp_path):
         assert marker not in result.stderr, name
     python_log = (guard / "python.log").read_text(encoding="utf-8") if (guard / "python.log").exists() else ""
     assert marker not in python_log, [line for line in python_log.splitlines() if marker in line][:5]
+
+
+def test_the_streamlit_server_itself_makes_no_outbound_connection(tmp_path):
+    """`streamlit run app.py` as users start it: no look-up of an external IP or anything else outside."""
+    import socket
+    import urllib.request
+
+    guard, home = tmp_path / "guard", tmp_path / "home"
+    guard.mkdir()
+    home.mkdir()
+    app_dir = copy_app(tmp_path / "app")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = guarded_env(guard, PYTHONPATH=str(app_dir), HOME=str(home), DSCB_INDEX_DIR=str(tmp_path / "no-index"),
+                      DSCB_CORPUS_DIR=str(tmp_path / "no-corpus"))
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
+                              cwd=app_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=2) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "the app did not start"
+                time.sleep(0.5)
+        time.sleep(3)  # the start-up banner is printed after the server answers
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    refused = guard / "refused.log"
+    assert not refused.exists() or refused.read_text() == "", refused.read_text()
+    assert "external IP" not in output, output
