@@ -7,8 +7,17 @@ the project's mirror. The copy holds app.py, the package and .streamlit/ - the s
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from dscb_assistant.settings import PROJECT_ROOT
 
@@ -27,3 +36,43 @@ def copy_app(destination: Path) -> Path:
             shutil.copytree(PROJECT_ROOT / extra, destination / extra, ignore=ignore)
     (destination / "static").mkdir(exist_ok=True)
     return destination
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(app_dir: Path, env: dict[str, str], log: Path, *, start_timeout: float = 90) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``streamlit run app.py`` from ``app_dir`` on a free loopback port, output in ``log``; yields the base
+    url once the server answers its health check, and stops the server afterwards."""
+    port = free_port()
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+             "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
+            cwd=app_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + start_timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log.read_text()}")
+            time.sleep(0.3)
+        yield base, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -13,12 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -26,7 +22,7 @@ import pytest
 from dscb_assistant.ingest import ingest
 from dscb_assistant.settings import HASH_EMBEDDER, MINILM, Settings
 
-from .app_sandbox import copy_app
+from .app_sandbox import copy_app, running_app
 from .conftest import build_small_corpus
 
 pytestmark = pytest.mark.browser
@@ -43,12 +39,6 @@ QUESTIONS = (
     "return home interviews were not completed",
     "the health visitor accepted the explanation",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _rss_mb(pid: int) -> float:
@@ -68,36 +58,12 @@ def app_server(tmp_path_factory):
     build_small_corpus(settings.corpus_dir)
     ingest(settings)
     app_dir = copy_app(root / "app")
-    port, log = _free_port(), root / "streamlit.log"
+    log = root / "streamlit.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DSCB_", "STREAMLIT_"))}
     env.update(DSCB_EMBEDDER=EMBEDDER, DSCB_CORPUS_DIR=str(settings.corpus_dir),
                DSCB_INDEX_DIR=str(settings.index_dir), PYTHONPATH=str(app_dir))
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-             "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=app_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text()}")
-            time.sleep(0.3)
+    with running_app(app_dir, env, log) as (base, process):
         yield base, process, log
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 async def _ask(page, question: str) -> float:

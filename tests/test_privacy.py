@@ -34,7 +34,7 @@ import pytest
 
 from dscb_assistant.settings import PROJECT_ROOT
 
-from .app_sandbox import copy_app
+from .app_sandbox import copy_app, free_port
 from .conftest import build_small_corpus
 
 NETGUARD = textwrap.dedent(
@@ -274,16 +274,13 @@ def test_nothing_leaves_the_machine_and_questions_leave_no_trace(tmp_path):
 
 def test_the_streamlit_server_itself_makes_no_outbound_connection(tmp_path):
     """`streamlit run app.py` as users start it: no look-up of an external IP or anything else outside."""
-    import socket
     import urllib.request
 
     guard, home = tmp_path / "guard", tmp_path / "home"
     guard.mkdir()
     home.mkdir()
     app_dir = copy_app(tmp_path / "app")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = guarded_env(guard, PYTHONPATH=str(app_dir), HOME=str(home), DSCB_INDEX_DIR=str(tmp_path / "no-index"),
                       DSCB_CORPUS_DIR=str(tmp_path / "no-corpus"))
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
