@@ -83,6 +83,16 @@ def phrase_regex(phrase: str, *, exact_case: bool, plurals: bool = False, word_s
     return start + body + end
 
 
+def read_data_file(path: Path, what: str, error: type[DscbError]) -> dict:
+    """The parsed TOML of one of the package's data files, or ``error`` saying what to do."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{what} file not found: {path}. Reinstall the package or pass the right path.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise error(f"{path} is not valid TOML ({exc}). Fix the line named and try again.") from None
+
+
 def load_glossary(path: Path | str | None = None) -> Glossary:
     """Read and check the glossary data file.
 
@@ -93,12 +103,7 @@ def load_glossary(path: Path | str | None = None) -> Glossary:
         GlossaryDataError: the file is missing, is not valid TOML, or an entry is malformed.
     """
     path = Path(path) if path is not None else DEFAULT_GLOSSARY
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GlossaryDataError(f"Glossary file not found: {path}. Reinstall the package or pass the right path.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise GlossaryDataError(f"{path} is not valid TOML ({exc}). Fix the line named and try again.") from None
+    data = read_data_file(path, "Glossary", GlossaryDataError)
 
     unknown = set(data) - {"case_sensitive", "term", "synonyms"}
     if unknown:

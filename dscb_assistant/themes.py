@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .errors import DscbError
-from .glossary import phrase_regex, same_spelling
+from .glossary import phrase_regex, read_data_file, same_spelling
 
 DEFAULT_THEMES = Path(__file__).parent / "data" / "themes.toml"
 TOXIC_TRIO = "toxic-trio"
@@ -77,12 +76,7 @@ def load_themes(path: Path | str | None = None) -> tuple[Theme, ...]:
         ThemeDataError: the file is missing, is not valid TOML, or a theme is malformed.
     """
     path = Path(path) if path is not None else DEFAULT_THEMES
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ThemeDataError(f"Themes file not found: {path}. Reinstall the package or pass the right path.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ThemeDataError(f"{path} is not valid TOML ({exc}). Fix the line named and try again.") from None
+    data = read_data_file(path, "Themes", ThemeDataError)
 
     raw_themes = data.get("theme")
     if set(data) != {"theme"} or not isinstance(raw_themes, list) or not raw_themes:
