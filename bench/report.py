@@ -149,7 +149,8 @@ def _queries(r: dict) -> list[str]:
         out.append(f"| {q['n']:,} | {q['vector_index']} | {q['p50_ms']:.1f} ms | {q['p95_ms']:.1f} ms | "
                    f"{s['encode']:.1f} / {s['dense']:.1f} / {s['bm25']:.1f} / {s['rest']:.1f} | {q['recall_at_10']:.3f} | "
                    f"{q['hybrid_top10_agreement']:.3f} | {q['load_s']:.1f} s | {q['rss_mb']:.0f} MB | "
-                   f"{q['bytes_per_passage'] / 1024:.1f} KiB | {q['disk_mb']:.0f} MB | {q['build_s']:.0f} s |")
+                   f"{q['bytes_per_passage'] / 1024:.1f} KiB | {q['disk_mb']:.0f} MB | "
+                   + (f"{q['build_s']:.0f} s |" if q["build_s"] >= 1 else "cached |"))
     extra = [q for q in qs if "exact_dense_ms" in q]
     if extra:
         out += ["", "Exact vector search over the same vectors for comparison (median of 20 questions): " + ", ".join(
