@@ -55,6 +55,7 @@ class Searcher:
 
             self._glossary = load_glossary()
         self.local_base = local_base
+        self._corpus = Path(self.settings.corpus_dir).resolve()  # once, not per hit
 
     # -- public verbs -------------------------------------------------------------------------
     def search(
@@ -99,7 +100,7 @@ class Searcher:
             return f"{url}#page={page}"
         if self.local_base is not None:
             return f"{self.local_base}{quote(report.file)}#page={page}"
-        return f"{(Path(self.settings.corpus_dir).resolve() / report.file).as_uri()}#page={page}"
+        return f"{(self._corpus / report.file).as_uri()}#page={page}"
 
     def report_themes(self, file: str, min_passages: int = 2) -> list[str]:
         """Themes a report carries strongly: those of at least ``min_passages`` of its passages
