@@ -180,3 +180,41 @@ def test_progress_is_reported_from_the_calling_thread_only(small_corpus):
     ingest(small_corpus, progress=lambda stage, done, total: calls.append((stage, threading.current_thread())))
     assert {stage for stage, _ in calls} >= {"read", "embed", "write"}
     assert {thread for _, thread in calls} == {threading.current_thread()}
+
+
+def test_embedding_batches_are_drawn_from_a_pool_of_similar_lengths(settings):
+    """Reports arrive one at a time; each batch should hold texts of close lengths, not one report's
+    mixed lengths, and every text is embedded exactly once."""
+    import random
+    import time
+
+    from dscb_assistant.embed import HashEmbedder
+    from dscb_assistant.ingest import POOL_BATCHES, _VectorCache
+
+    class Recording(HashEmbedder):
+        def __init__(self):
+            self.batches = []
+
+        def encode(self, texts, batch_size=64):
+            self.batches.append(list(texts))
+            return super().encode(texts, batch_size)
+
+    model = Recording()
+    config = dataclasses.replace(settings, batch_size=8)
+    cache = _VectorCache(config, None, model, None)
+    rng = random.Random(3)
+    reports = [[" ".join(["w"] * rng.randint(5, 200)) + f" r{r}p{p}" for p in range(12)] for r in range(12)]
+    cache.start()
+    for passages in reports:
+        cache.add(passages)
+        time.sleep(0.05)  # as a worker process would take to read the next report
+    cache.flush()
+
+    embedded = [t for batch in model.batches for t in batch]
+    assert sorted(embedded) == sorted(t for passages in reports for t in passages)  # each once
+    pooled = [b for b in model.batches[:-1] if len(b) == 8]  # batches chosen while reports were still coming
+    assert pooled, "the thread should embed from the pool before the last report arrives"
+    spread = max(max(map(len, b)) - min(map(len, b)) for b in pooled)
+    one_report = sorted(map(len, reports[0]))
+    assert spread < (one_report[-1] - one_report[0]) / 2
+    assert POOL_BATCHES * 8 <= sum(map(len, reports))
