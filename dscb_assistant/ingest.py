@@ -133,7 +133,7 @@ def ingest(
         try:
             for done, (file, result) in enumerate(
                 run_isolated(read_report, jobs, workers=settings.workers, timeout=settings.file_timeout,
-                             memory_mb=settings.file_memory_mb),
+                             memory_mb=settings.file_memory_mb, preload=("dscb_assistant.reader_warmup",)),
                 start=1,
             ):
                 if isinstance(result, Failed):

@@ -98,16 +98,21 @@ def tag_text(text: str, themes: Sequence[Theme]) -> tuple[ThemeScore, ...]:
     other cue 1, so a passage that just qualifies scores 0.5 and more evidence approaches 1.
     """
     themes = tuple(themes)
-    starts, matchers = _compiled(themes)
-    # Scan once for the places where any cue starts, then try each theme only there: the same
-    # matches as a finditer per theme, several times faster on a long passage.
+    by_prefix, matchers = _compiled(themes)
+    # Each word start is tried only by the themes with a cue beginning with the same four letters
+    # (punctuation and spacing skipped, case ignored): the same matches as a finditer per theme,
+    # at a fraction of the regular-expression calls (ingest tags every passage).
     folded = text.lower()
-    if len(folded) != len(text):  # a rare character changed length: scan the text itself
-        folded, starts = text, re.compile(starts.pattern, re.IGNORECASE)
-    places = [m.start() for m in starts.finditer(folded)]
+    if len(folded) != len(text):  # a rare character changed length: positions must stay the text's
+        folded = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    places: dict[int, list[int]] = {}
+    for start in _WORD_START.finditer(folded):
+        place = start.start()
+        for theme_index in by_prefix.get(_prefix(folded, place), ()):
+            places.setdefault(theme_index, []).append(place)
     tags = []
-    for theme, matcher in zip(themes, matchers):
-        found = _cues_found(text, places, matcher)
+    for index, (theme, matcher) in enumerate(zip(themes, matchers)):
+        found = _cues_found(text, places.get(index, []), matcher)
         score = _score(theme, found)
         if score:
             tags.append(ThemeScore(theme.id, score, tuple(dict.fromkeys(cue for cue, _ in found))))
@@ -241,14 +246,48 @@ def _row(name: str, tally: list[int]) -> str:
     return f"| {name} | {tp} | {fp} | {fn} | {precision} | {recall} |"
 
 
+_WORD_START = re.compile(r"(?<!\w)\w")
+_SKIPPED = re.compile(r"[\W_]+")
+PREFIX_CHARS = 4
+
+
+def _prefix(folded: str, place: int) -> str:
+    """The first letters or digits from ``place`` on, skipping what a cue's pattern lets vary
+    (spaces, hyphens, apostrophes, "&", full stops), as a cue's own :func:`_cue_prefix`."""
+    head = folded[place:place + PREFIX_CHARS]
+    if head.isalnum():
+        return head
+    return _SKIPPED.sub("", folded[place:place + 4 * PREFIX_CHARS])[:PREFIX_CHARS]
+
+
+def _cue_prefix(cue: str) -> str:
+    return _SKIPPED.sub("", cue.lower())[:PREFIX_CHARS]
+
+
 @lru_cache(maxsize=8)
-def _compiled(themes: tuple[Theme, ...]) -> tuple[re.Pattern[str], tuple[_Matcher, ...]]:
-    """A pattern finding, in lower-cased text, where any cue of any theme may start (a
-    superset, as case is ignored), and one matcher per theme."""
+def _compiled(themes: tuple[Theme, ...]) -> tuple[dict[str, tuple[int, ...]], tuple[_Matcher, ...]]:
+    """For each four-character prefix, the themes (by position) with a cue beginning with it; and
+    one matcher per theme."""
     matchers = tuple(_matcher(t) for t in themes)
-    every = sorted({c.lower() for _, kinds in matchers for c, _ in kinds}, key=len, reverse=True)
-    alternatives = "|".join(phrase_regex(c, exact_case=True, word_start=False) for c in every)
-    return re.compile(rf"(?<!\w)(?=(?:{alternatives}))"), matchers
+    by_prefix: dict[str, set[int]] = {}
+    for index, (_, kinds) in enumerate(matchers):
+        for cue, _ in kinds:
+            for key in _keys(_cue_prefix(cue)):
+                by_prefix.setdefault(key, set()).add(index)
+    return {k: tuple(sorted(v)) for k, v in by_prefix.items()}, matchers
+
+
+def _keys(prefix: str) -> list[str]:
+    """A cue shorter than the prefix ("GP") starts a place whatever follows it ("GPs", "GP surgery",
+    or the end of the text): file it under every continuation."""
+    keys, level = [prefix], [prefix]
+    for _ in range(PREFIX_CHARS - len(prefix)):
+        level = [k + c for k in level for c in _ALNUM]
+        keys.extend(level)
+    return keys
+
+
+_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def _matcher(theme: Theme) -> _Matcher:

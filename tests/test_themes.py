@@ -204,6 +204,34 @@ def test_tags_are_sorted_best_first(themes):
     assert [t.score for t in tags] == sorted((t.score for t in tags), reverse=True)
 
 
+def test_word_start_dispatch_finds_what_trying_every_theme_everywhere_finds(themes):
+    """tag_text tries a word start only with the themes whose cues share its first letters; on text
+    made of every cue (in capitals, hyphenated, at the very end, after punctuation) it must find
+    exactly what trying every theme at every word start finds."""
+    import random
+
+    from dscb_assistant import themes as module
+
+    def reference(text):
+        matchers = [module._matcher(t) for t in themes]
+        places = [m.start() for m in re.finditer(r"(?<!\w)\w", text)]
+        tags = []
+        for theme, matcher in zip(themes, matchers):
+            score = module._score(theme, module._cues_found(text, places, matcher))
+            if score:
+                found = module._cues_found(text, places, matcher)
+                tags.append(ThemeScore(theme.id, score, tuple(dict.fromkeys(c for c, _ in found))))
+        return module._ranked(tags)
+
+    cues = sorted({c for t in themes for c in (*t.strong_cues, *t.cues, *t.context_cues, *t.ignore)})
+    rng = random.Random(11)
+    for _ in range(60):
+        picked = rng.sample(cues, 6)
+        variants = [rng.choice([c, c.upper(), c.replace(" ", "-"), c + "s", "(" + c]) for c in picked]
+        text = " the ".join(variants) + rng.choice(["", ".", " GP", " a&e"])
+        assert tag_text(text, themes) == reference(text), text
+
+
 def test_empty_text_has_no_themes(themes):
     assert tag_text("", themes) == ()
 
