@@ -175,11 +175,14 @@ def _startup(r: dict) -> list[str]:
             out += [f"App: not measured ({app['skipped']}).", ""]
         else:
             parts = [f"server answering {app['server_s']:.1f} s" if "server_s" in app else None,
+                     f"page and scripts loaded in the browser {app['page_loaded_s']:.1f} s" if "page_loaded_s" in app
+                     else None,
                      f"Ask page painted {app['first_paint_s']:.1f} s" if "first_paint_s" in app else None,
                      f"question box ready (index and model loaded) {app['ready_s']:.1f} s" if "ready_s" in app else None,
                      f"first answer {app['first_answer_s']:.1f} s ({app['answer_after_typing_s']:.1f} s after pressing "
                      f"Enter)" if "first_answer_s" in app else None]
-            out += ["App, `streamlit run app.py` driven by headless Chromium, times from starting the server: "
+            launches = f"median of {len(app['runs'])} launches" if app.get("runs") else "one launch"
+            out += [f"App, `streamlit run app.py` driven by headless Chromium, times from starting the server ({launches}): "
                     + "; ".join(p for p in parts if p) + "." + (f" Error: {app['error']}" if "error" in app else ""), ""]
     return out
 
