@@ -204,5 +204,8 @@ def _search(settings: Settings, args) -> int:
         print(f"   {where}")
         quoted = " ".join(p.text.split())
         print(textwrap.fill(f"\u201c{quoted}\u201d", width=100, initial_indent="   ", subsequent_indent="   "))
-        print(f"   {hit.link}\n")
+        print(f"   {hit.link}")
+        for copy in hit.also_in:
+            print(f"   nearly the same text is also in: {copy.report.title}, p. {copy.passage.page} ({copy.link})")
+        print()
     return 0

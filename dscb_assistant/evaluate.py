@@ -13,7 +13,7 @@ import math
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .records import Passage
@@ -27,6 +27,7 @@ RANKINGS = {
     "plain hybrid (RRF)": "plain",
     "final ranking": "hybrid",
 }
+WITHOUT_FOLDING = "final, copies not folded"  # the final ranking with Settings.dedupe off: what folding adds
 
 
 @dataclass(frozen=True)
@@ -60,23 +61,54 @@ def _norm(text: str) -> str:
 
 
 def answers_in(passage: Passage, answers: Sequence[Answer]) -> set[int]:
-    """Which of ``answers`` (by position) the passage contains."""
+    """Which of ``answers`` (by position) the passage contains: in the labelled report, the quote or
+    its first or last five words; in any other report, the whole quote (a summary copying it)."""
     body = _norm(passage.text)
     found = set()
     for i, answer in enumerate(answers):
-        if answer.file != passage.file:
-            continue
         quote = _norm(answer.quote)
+        if answer.file != passage.file:
+            if len(quote.split()) >= 8 and quote in body:
+                found.add(i)
+            continue
         words = quote.split()
         if quote in body or " ".join(words[:5]) in body or " ".join(words[-5:]) in body:
             found.add(i)
     return found
 
 
+def _copies(passages: Sequence[Passage]) -> list[bool]:
+    """For each passage, whether it is a near-identical copy of one before it (see rank.near_duplicate)."""
+    from .rank import near_duplicate, shingles
+
+    seen, flags = [], []
+    for passage in passages:
+        marks = _shingles(passage, shingles)
+        flags.append(any(near_duplicate(marks, other) for other in seen))
+        seen.append(marks)
+    return flags
+
+
+_SHINGLES: dict[str, frozenset[int]] = {}
+
+
+def _shingles(passage: Passage, make) -> frozenset[int]:
+    if passage.id not in _SHINGLES:
+        _SHINGLES[passage.id] = make(passage.text)
+    return _SHINGLES[passage.id]
+
+
 def score_ranking(passages: Sequence[Passage], answers: Sequence[Answer], all_passages: Sequence[Passage], k: int = 10) -> dict[str, float]:
-    """nDCG@k (binary gain: a passage holding any answer), recall@k (answers found) and reciprocal rank."""
-    gains = [1.0 if answers_in(p, answers) else 0.0 for p in passages[:k]]
-    relevant_total = sum(1 for p in all_passages if answers_in(p, answers))
+    """nDCG@k, recall@k (answers found) and reciprocal rank.
+
+    Gain is binary (a passage holding any answer), and a near-identical copy of a passage ranked
+    above it gains nothing: reading the same paragraph twice, from an executive summary and its
+    overview report, teaches nothing new. The ideal ranking counts each set of copies once.
+    """
+    copies = _copies(passages[:k])
+    gains = [1.0 if answers_in(p, answers) and not copy else 0.0 for p, copy in zip(passages[:k], copies)]
+    relevant = [p for p in all_passages if answers_in(p, answers)]
+    relevant_total = len(relevant) - sum(_copies(relevant))
     dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
     ideal = sum(1 / math.log2(i + 2) for i in range(min(relevant_total, k)))
     found = set().union(*[answers_in(p, answers) for p in passages[:k]]) if passages else set()
@@ -101,14 +133,26 @@ def evaluate(searcher, questions: Sequence[Question], k: int = 10) -> dict[str, 
     """Mean metrics for each ranking in :data:`RANKINGS`."""
     table = {}
     for label, mode in RANKINGS.items():
-        totals = {"ndcg": 0.0, "recall": 0.0, "mrr": 0.0}
-        for q in questions:
-            hits = searcher.search(q.text, k=k, mode=mode)
-            scores = score_ranking([h.passage for h in hits], q.answers, searcher.passages, k)
-            for key in totals:
-                totals[key] += scores[key]
-        table[label] = {key: value / len(questions) for key, value in totals.items()}
+        table[label] = _mean_scores(searcher, questions, mode, k)
+    if searcher.settings.dedupe:
+        product = searcher.settings
+        searcher.settings = replace(product, dedupe=False)
+        try:
+            table[WITHOUT_FOLDING] = _mean_scores(searcher, questions, "hybrid", k)
+        finally:
+            searcher.settings = product
     return table
+
+
+def _mean_scores(searcher, questions: Sequence[Question], mode: str, k: int) -> dict[str, float]:
+    totals = {"ndcg": 0.0, "recall": 0.0, "mrr": 0.0, "copies": 0.0}
+    for q in questions:
+        hits = searcher.search(q.text, k=k, mode=mode)
+        scores = score_ranking([h.passage for h in hits], q.answers, searcher.passages, k)
+        scores["copies"] = sum(_copies([h.passage for h in hits[:k]]))
+        for key in totals:
+            totals[key] += scores[key]
+    return {key: value / len(questions) for key, value in totals.items()}
 
 
 def format_table(table: dict[str, dict[str, float]], n_questions: int) -> str:
@@ -116,11 +160,15 @@ def format_table(table: dict[str, dict[str, float]], n_questions: int) -> str:
     lines = [
         f"Retrieval on {n_questions} labelled questions (k=10)",
         "",
-        "| ranking | nDCG@10 | recall@10 | MRR | nDCG vs BM25 |",
-        "|---|---|---|---|---|",
+        "| ranking | nDCG@10 | recall@10 | MRR | nDCG vs BM25 | repeated passages in the top 10 |",
+        "|---|---|---|---|---|---|",
     ]
     for label, m in table.items():
-        lines.append(f"| {label} | {m['ndcg']:.3f} | {m['recall']:.3f} | {m['mrr']:.3f} | {m['ndcg'] / base:.2f}x |")
+        lines.append(f"| {label} | {m['ndcg']:.3f} | {m['recall']:.3f} | {m['mrr']:.3f} | {m['ndcg'] / base:.2f}x "
+                     f"| {m.get('copies', 0.0) * n_questions:.0f} |")
+    lines.append("")
+    lines.append("A repeated passage is a near-identical copy of one ranked above it (an executive summary quoting its "
+                 "overview report); it gains nothing in nDCG. The last column counts them over all questions.")
     return "\n".join(lines)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -98,6 +99,62 @@ def cap_per_report(ranked: Sequence[tuple[int, float]], files: Sequence[str], pe
         if len(taken) == k:
             break
     return taken
+
+
+SHINGLE_WORDS = 5
+DUPLICATE_SHARE = 0.5  # of the shorter passage's word 5-grams found in the other: the same text
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[int]:
+    """Hashes of the passage's overlapping ``size``-word runs (lower case, punctuation and numbering ignored)."""
+    words = [w for w in _WORD.findall(text.lower()) if not w.isdigit()]
+    if len(words) <= size:
+        return frozenset([hash(tuple(words))]) if words else frozenset()
+    return frozenset(hash(tuple(words[i:i + size])) for i in range(len(words) - size + 1))
+
+
+def near_duplicate(a: frozenset[int], b: frozenset[int], share: float = DUPLICATE_SHARE) -> bool:
+    """True when most of the shorter passage's word runs are in the other: the same paragraph in an
+    executive summary and its overview report, or a finding repeated in a report's own summary."""
+    if not a or not b:
+        return False
+    return len(a & b) >= share * min(len(a), len(b))
+
+
+def select(
+    ranked: Iterable[tuple[int, float]],
+    files: Sequence[str],
+    text_of: Callable[[int], str],
+    *,
+    per_report: int,
+    k: int,
+) -> list[tuple[int, float, tuple[int, ...]]]:
+    """The best ``k`` rows, each with the rows of near-identical passages folded into it.
+
+    Walking best first, a row whose text is a near-duplicate of a row already chosen is not shown
+    again but listed with it ("also in"); otherwise it is chosen unless its report already has
+    ``per_report`` rows (0 means no cap). Only chosen rows take in copies, so a copy of a capped
+    passage can still be shown in its own right.
+    """
+    chosen: list[tuple[int, float, list[int]]] = []
+    seen: list[frozenset[int]] = []
+    counts: dict[str, int] = {}
+    for row, score in ranked:
+        marks = shingles(text_of(row))
+        twin = next((i for i, other in enumerate(seen) if near_duplicate(marks, other)), None)
+        if twin is not None:
+            chosen[twin][2].append(row)
+            continue
+        file = files[row]
+        if per_report and counts.get(file, 0) >= per_report:
+            continue
+        counts[file] = counts.get(file, 0) + 1
+        chosen.append((row, score, []))
+        seen.append(marks)
+        if len(chosen) == k:
+            break
+    return [(row, score, tuple(copies)) for row, score, copies in chosen]
 
 
 def group_by_report(hits: Sequence, key=lambda hit: hit.report.file) -> list[tuple[str, list]]:

@@ -121,6 +121,7 @@ class Hit:
     passage: Passage
     report: ReportMeta
     link: str
+    also_in: tuple["Hit", ...] = ()  # near-identical passages elsewhere (e.g. the executive summary), not ranked again
 
     def to_json(self) -> dict[str, Any]:
         """The flat JSON form of the CLI contract (one object per hit)."""
@@ -142,6 +143,11 @@ class Hit:
             "text": p.text,
             "link": self.link,
             "passage_id": p.id,
+            "also_in": [
+                {"file": h.report.file, "title": h.report.title, "page": h.passage.page, "link": h.link,
+                 "passage_id": h.passage.id}
+                for h in self.also_in
+            ],
         }
 
 

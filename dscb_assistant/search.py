@@ -75,7 +75,8 @@ class Searcher:
             k: how many hits (default from settings).
             filters: restrictions applied before ranking, so ``k`` hits still come back when enough pass.
             per_report: at most this many hits from one report (0: no cap; default from settings).
-            mode: "hybrid" (the product's ranking), or "bm25" / "dense" alone (for evaluation).
+            mode: "hybrid" (the product's ranking: near-identical passages are shown once, with the
+                others in ``Hit.also_in``), or "plain" / "bm25" / "dense" (baselines for evaluation).
             exclude: passage ids never to return.
 
         Raises:
@@ -182,8 +183,15 @@ class Searcher:
             fused = rank.rrf(rankings, k=self.settings.rrf_k)
         else:
             fused = {int(r): float(s) for r, s in zip(*scored[0])}
-        chosen = rank.cap_per_report(rank.ordered(fused), self.files, per_report, k)
-        return [self._hit(i, row, score) for i, (row, score) in enumerate(chosen, start=1)]
+        if mode == "hybrid" and self.settings.dedupe:
+            chosen = rank.select(rank.ordered(fused), self.files, lambda row: self.passages[row].text,
+                                 per_report=per_report, k=k)
+        else:  # the baselines, as they come
+            chosen = [(row, score, ()) for row, score in rank.cap_per_report(rank.ordered(fused), self.files, per_report, k)]
+        return [
+            self._hit(i, row, score, also_in=tuple(self._hit(0, copy, 0.0) for copy in copies))
+            for i, (row, score, copies) in enumerate(chosen, start=1)
+        ]
 
     def _dense(self, qvec: np.ndarray, mask: np.ndarray | None, depth: int) -> tuple[np.ndarray, np.ndarray]:
         qvec = np.ascontiguousarray(qvec, dtype=np.float32).reshape(1, -1)
@@ -210,10 +218,11 @@ class Searcher:
         keep = rows[0] >= 0
         return rows[0][keep].astype(np.int64), scores[0][keep]
 
-    def _hit(self, rank_: int, row: int, score: float) -> Hit:
+    def _hit(self, rank_: int, row: int, score: float, also_in: tuple[Hit, ...] = ()) -> Hit:
         passage = self.passages[row]
         report = self.reports[passage.file]
-        return Hit(rank=rank_, score=float(score), passage=passage, report=report, link=self.link(report, passage.page))
+        return Hit(rank=rank_, score=float(score), passage=passage, report=report, link=self.link(report, passage.page),
+                   also_in=also_in)
 
 
 def _with_terms(query: str, terms: Sequence[str], enabled: bool) -> str:

@@ -48,11 +48,14 @@ def app(library, monkeypatch, tmp_path):
     return AppTest.from_file(APP, default_timeout=60).run()
 
 
-def _env(monkeypatch, corpus: Path, index: Path) -> None:
+def _env(monkeypatch, corpus: Path, index: Path, *, dedupe: bool = False) -> None:
     monkeypatch.setenv("DSCB_CORPUS_DIR", str(corpus))
     monkeypatch.setenv("DSCB_INDEX_DIR", str(index))
     monkeypatch.setenv("DSCB_EMBEDDER", HASH_EMBEDDER)
     monkeypatch.setenv("DSCB_WORKERS", "1")
+    # The fixtures pad passages with the same filler words, which folding rightly treats as copies;
+    # it is tested on its own corpus of distinct text.
+    monkeypatch.setenv("DSCB_DEDUPE", "1" if dedupe else "0")
 
 
 def ask(at: AppTest, question: str) -> AppTest:
@@ -85,6 +88,32 @@ def test_ask_answers_with_cited_verbatim_cards(app):
     assert re.search(r"Open the report at page \d+", first)
     labels = {b.label for b in app.button}
     assert {"Show the page", "More like this", "Add to collection"} <= labels
+
+
+def test_a_paragraph_repeated_in_a_summary_is_one_card_that_says_where_else(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shared = ("The health visitor saw bruising on the baby and accepted the account that he had rolled off the sofa, "
+              "although he could not yet roll. She did not know that the protocol applied to a bruise seen at a home "
+              "visit, and no referral was made for a paediatric opinion on the same day. The baby was next seen by "
+              "the GP a week later with vomiting, and the earlier bruising was not mentioned to the doctor.")
+    other = ("The family moved twice during the period under review and each move meant a new school, a new GP and "
+             "a new health visitor. Records followed slowly and the cumulative picture of concern was lost. ")
+    summary = ("This executive summary sets out the main learning for practitioners. The full overview report holds "
+               "the chronology and the analysis of each agency's involvement with the family. ")
+    make_pdf(corpus / "overview.pdf", [["# Findings", shared, other * 3]], page_numbers=True)
+    make_pdf(corpus / "summary <b>.pdf", [["# Summary", summary * 3], ["# Key findings", shared]], page_numbers=True)
+    _ingest(corpus, tmp_path / "index")
+    _env(monkeypatch, corpus, tmp_path / "index", dedupe=True)
+    from dscb_assistant.ui import state
+
+    monkeypatch.setattr(state, "STATIC_DIR", tmp_path / "static" / "corpus")
+    at = ask(AppTest.from_file(APP, default_timeout=60).run(), "bruising baby rolled off the sofa")
+    with_copy = [c for c in cards(at) if "accepted the account" in c]
+    assert len(with_copy) == 1, "the repeated paragraph should be shown once"
+    assert "Nearly the same text is also in:" in with_copy[0]
+    assert re.search(r"p\. 2|p\. 1", with_copy[0].split("also in:")[1])
+    assert "<b>" not in with_copy[0].split("also in:")[1]  # a file name never becomes markup
 
 
 def test_published_reports_link_to_their_url_at_the_page(app):

@@ -59,7 +59,7 @@ QUESTIONS = [
 def searcher(tmp_path_factory) -> Searcher:
     settings = Settings.from_env(corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("sample-index"))
     summary = ingest(settings)
-    assert summary.reports == 11 and not summary.problems
+    assert summary.reports == 12 and not summary.problems
     return Searcher(settings)
 
 
@@ -105,6 +105,29 @@ def test_labelled_questions_top3_and_ranking_beats_baselines(searcher):
     assert final > table["BM25 alone"]["ndcg"]
     assert final > table["dense alone"]["ndcg"]
     assert final > table["plain hybrid (RRF)"]["ndcg"]
+
+
+def test_executive_summary_copies_are_shown_once_with_where_else(searcher):
+    """The sample's executive summary of the Child D review repeats paragraphs of the overview report."""
+    from dscb_assistant.rank import near_duplicate, shingles
+
+    hits = searcher.search("Nobody asked who mum's new boyfriend was - the hidden man", k=10)
+    marks = [shingles(h.passage.text) for h in hits]
+    assert not any(near_duplicate(a, b) for i, a in enumerate(marks) for b in marks[i + 1:])
+    folded = [(h.report.file, c.report.file) for h in hits for c in h.also_in]
+    assert ("kingsmead-scr-child-d-2011.pdf", "kingsmead-scr-child-d-2011-executive-summary.pdf") in folded or (
+        "kingsmead-scr-child-d-2011-executive-summary.pdf", "kingsmead-scr-child-d-2011.pdf") in folded
+    copy = next(c for h in hits for c in h.also_in)
+    assert copy.link.endswith(f"#page={copy.passage.page}")
+    assert hits[0].to_json()["also_in"] == [] or hits[0].to_json()["also_in"][0]["page"] >= 1
+
+
+def test_folding_copies_removes_repeats_without_losing_answers(searcher):
+    questions = [q for q in evaluate.load_questions() if "child-d" in q.id]
+    table = evaluate.evaluate(searcher, questions)
+    folded, unfolded = table["final ranking"], table[evaluate.WITHOUT_FOLDING]
+    assert folded["copies"] == 0 < unfolded["copies"]
+    assert folded["recall"] >= unfolded["recall"] and folded["ndcg"] >= unfolded["ndcg"]
 
 
 def test_themes_tagged_and_report_themes(searcher):

@@ -57,3 +57,31 @@ def test_group_by_report_keeps_best_first_order():
     groups = rank.group_by_report([H("b"), H("a"), H("b")])
     assert [g for g, _ in groups] == ["b", "a"]
     assert len(groups[0][1]) == 2
+
+
+def test_near_duplicate_ignores_numbering_and_catches_a_copied_paragraph():
+    overview = "5.3.2 Mr X was visible to professionals, but not understood. The health visitor recorded him as partner present."
+    summary = "ES2.5 Mr X was visible to professionals, but not understood. The health visitor recorded him as partner present."
+    other = "5.3.1 Mr X lived with Child D for most of the last year of her life and regularly cared for her alone."
+    assert rank.near_duplicate(rank.shingles(overview), rank.shingles(summary))
+    assert not rank.near_duplicate(rank.shingles(overview), rank.shingles(other))
+    # A summary paragraph that joins a copied paragraph to new text still counts as a copy of it.
+    joined = summary + " " + "The review found that nobody asked about the adults in the household at any point."
+    assert rank.near_duplicate(rank.shingles(overview), rank.shingles(joined))
+
+
+def test_select_folds_copies_into_the_better_ranked_passage_and_keeps_k():
+    texts = {
+        0: "alpha beta gamma delta epsilon zeta eta theta iota kappa",
+        1: "something else entirely about fathers who were never assessed by anyone",
+        2: "1.2 alpha beta gamma delta epsilon zeta eta theta iota kappa",  # a renumbered copy of 0
+        3: "a third distinct passage on information sharing between police and health",
+        4: "a fourth distinct passage about the voice of the child in assessments",
+    }
+    files = ["a.pdf", "a.pdf", "b.pdf", "c.pdf", "a.pdf"]
+    ranked = [(0, 9.0), (1, 8.0), (2, 7.0), (3, 6.0), (4, 5.0)]
+    chosen = rank.select(ranked, files, texts.__getitem__, per_report=0, k=3)
+    assert chosen == [(0, 9.0, (2,)), (1, 8.0, ()), (3, 6.0, ())]
+    # A copy of a passage left out by the per-report cap is shown in its own right, not folded away.
+    capped = rank.select([(1, 9.0), (4, 8.0), (0, 7.0), (2, 6.0)], files, texts.__getitem__, per_report=2, k=3)
+    assert capped == [(1, 9.0, ()), (4, 8.0, ()), (2, 6.0, ())]

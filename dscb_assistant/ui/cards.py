@@ -42,7 +42,21 @@ def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int
             f'<div class="dscb-open"><a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">'
             f"Open the report at page {passage.page}</a></div>"
         )
+    if hit.also_in:
+        parts.append(f'<div class="dscb-also">{also_in_html(hit)}</div>')
     return "".join(parts)
+
+
+def also_in_html(hit: Hit) -> str:
+    """"Also in": where the same passage appears again (an executive summary repeating its overview
+    report), each a link to that page when the app can open it. Shown once, not as another card."""
+    places = []
+    for copy in hit.also_in:
+        label = html.escape(f"{copy.report.title}, p. {copy.passage.page}")
+        link = safe_link(copy)
+        places.append(f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">{label}</a>'
+                      if link else label)
+    return "Nearly the same text is also in: " + "; ".join(places)
 
 
 def safe_link(hit: Hit) -> str:

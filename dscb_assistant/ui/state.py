@@ -145,6 +145,7 @@ def style() -> None:
   padding:.02rem .6rem;font-size:.78rem;margin:0 .3rem .3rem 0;white-space:nowrap}
 .dscb-open a{font-weight:600}
 .dscb-open{margin:.1rem 0 .2rem}
+.dscb-also{color:#4a5560;font-size:.86rem;margin:.1rem 0 .2rem}
 @media (max-width:640px){
   .dscb-quote{padding-left:.55rem;font-size:.98rem}.dscb-title{font-size:1rem}
   [data-testid="stChatMessage"] [data-testid^="stChatMessageAvatar"]{display:none}
