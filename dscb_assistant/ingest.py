@@ -304,7 +304,7 @@ def _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, hash
                 manifest_files[problem.file]["duplicate_of"] = duplicates[problem.file]
     dim = vectors.shape[1]
     manifest = {
-        "model": {"name": settings.embedder, "dim": int(dim)},
+        "model": {"name": settings.embedder, "dim": int(dim), "precision": cache.precision()},
         "chunking": settings.chunking,
         "files": manifest_files,
         **hashes,
@@ -446,6 +446,16 @@ class _VectorCache:
 
             self._model = get_embedder(self._settings.embedder)
         return self._model
+
+    def precision(self) -> str:
+        """The arithmetic the vectors were computed in ("bf16", "fp32"; both joined by "+" when an
+        incremental ingest added vectors in another precision to reused ones)."""
+        used = []
+        if self._old is not None:
+            used.extend(p for p in self._old.manifest.get("model", {}).get("precision", "").split("+") if p)
+        if self.embedded:
+            used.append(getattr(self._model, "precision", "fp32"))
+        return "+".join(dict.fromkeys(used)) or "not recorded"  # only vectors from an index built before this was kept
 
     def dim(self) -> int:
         return self._old.vectors.shape[1] if self._old is not None else self.model.dim

@@ -9,6 +9,7 @@ import os
 import pytest
 
 from dscb_assistant import index as index_store
+from dscb_assistant.embed import HashEmbedder
 from dscb_assistant.errors import IndexMismatchError, IndexMissingError, IngestBusyError
 from dscb_assistant.ingest import ingest
 from dscb_assistant.records import Filters
@@ -218,3 +219,14 @@ def test_embedding_batches_are_drawn_from_a_pool_of_similar_lengths(settings):
     one_report = sorted(map(len, reports[0]))
     assert spread < (one_report[-1] - one_report[0]) / 2
     assert POOL_BATCHES * 8 <= sum(map(len, reports))
+
+
+def test_manifest_records_the_precision_the_vectors_were_computed_in(small_corpus):
+    class Half(HashEmbedder):
+        precision = "bf16"
+
+    ingest(small_corpus, embedder=Half())
+    assert index_store.read(small_corpus.index_dir).manifest["model"]["precision"] == "bf16"
+    make_pdf(small_corpus.corpus_dir / "new.pdf", [["# Findings", words(90, seed=3)]])
+    ingest(small_corpus, embedder=HashEmbedder())  # no precision attribute: full precision
+    assert index_store.read(small_corpus.index_dir).manifest["model"]["precision"] == "bf16+fp32"
