@@ -129,19 +129,24 @@ def select(
     *,
     per_report: int,
     k: int,
+    shown: Sequence[str] = (),
 ) -> list[tuple[int, float, tuple[int, ...]]]:
     """The best ``k`` rows, each with the rows of near-identical passages folded into it.
 
     Walking best first, a row whose text is a near-duplicate of a row already chosen is not shown
     again but listed with it ("also in"); otherwise it is chosen unless its report already has
     ``per_report`` rows (0 means no cap). Only chosen rows take in copies, so a copy of a capped
-    passage can still be shown in its own right.
+    passage can still be shown in its own right. Copies of the ``shown`` texts (the passage a
+    "more like this" starts from) are left out altogether.
     """
     chosen: list[tuple[int, float, list[int]]] = []
     seen: list[frozenset[int]] = []
     counts: dict[str, int] = {}
+    already = [shingles(text) for text in shown]
     for row, score in ranked:
         marks = shingles(text_of(row))
+        if any(near_duplicate(marks, other) for other in already):
+            continue
         twin = next((i for i, other in enumerate(seen) if near_duplicate(marks, other)), None)
         if twin is not None:
             chosen[twin][2].append(row)

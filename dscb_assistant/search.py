@@ -86,7 +86,7 @@ class Searcher:
         return self._rank(query, None, k=k, filters=filters, per_report=per_report, mode=mode, exclude=exclude)
 
     def more_like(self, passage_id: str, *, k: int | None = None, filters: Filters = Filters(), per_report: int | None = None) -> list[Hit]:
-        """Passages like the given one (its own stored vector and words), excluding itself."""
+        """Passages like the given one (its own stored vector and words), excluding itself and its copies elsewhere."""
         row = self.rows.get(passage_id)
         if row is None:
             raise QueryError(f"No passage with id {passage_id!r} in this index; it may have been re-indexed. Search again.")
@@ -185,7 +185,7 @@ class Searcher:
             fused = {int(r): float(s) for r, s in zip(*scored[0])}
         if mode == "hybrid" and self.settings.dedupe:
             chosen = rank.select(rank.ordered(fused), self.files, lambda row: self.passages[row].text,
-                                 per_report=per_report, k=k)
+                                 per_report=per_report, k=k, shown=(query,) if vector is not None else ())
         else:  # the baselines, as they come
             chosen = [(row, score, ()) for row, score in rank.cap_per_report(rank.ordered(fused), self.files, per_report, k)]
         return [

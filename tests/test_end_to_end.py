@@ -122,6 +122,15 @@ def test_executive_summary_copies_are_shown_once_with_where_else(searcher):
     assert hits[0].to_json()["also_in"] == [] or hits[0].to_json()["also_in"][0]["page"] >= 1
 
 
+def test_more_like_this_never_offers_a_copy_of_the_passage_itself(searcher):
+    from dscb_assistant.rank import near_duplicate, shingles
+
+    summary = next(p for p in searcher.passages_of("kingsmead-scr-child-d-2011-executive-summary.pdf")
+                   if "was visible to professionals, but not understood" in p.text)
+    hits = searcher.more_like(summary.id, k=10)
+    assert hits and not any(near_duplicate(shingles(h.passage.text), shingles(summary.text)) for h in hits)
+
+
 def test_folding_copies_removes_repeats_without_losing_answers(searcher):
     questions = [q for q in evaluate.load_questions() if "child-d" in q.id]
     table = evaluate.evaluate(searcher, questions)
