@@ -104,11 +104,14 @@ def cap_per_report(ranked: Sequence[tuple[int, float]], files: Sequence[str], pe
 SHINGLE_WORDS = 5
 DUPLICATE_SHARE = 0.5  # of the shorter passage's word 5-grams found in the other: the same text
 _WORD = re.compile(r"[a-z0-9]+")
+# Paragraph numbers ("5.3.2", "ES2.5"): a summary renumbers the paragraphs it copies. Other numbers
+# stay, so chronology rows that differ only in an age, a count or a date are not taken for copies.
+_PARAGRAPH_NUMBER = re.compile(r"\b[A-Za-z]{0,3}\d+(?:\.\d+)+\b")
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[int]:
-    """Hashes of the passage's overlapping ``size``-word runs (lower case, punctuation and numbering ignored)."""
-    words = [w for w in _WORD.findall(text.lower()) if not w.isdigit()]
+    """Hashes of the passage's overlapping ``size``-word runs (lower case, punctuation and paragraph numbers ignored)."""
+    words = _WORD.findall(_PARAGRAPH_NUMBER.sub(" ", text).lower())
     if len(words) <= size:
         return frozenset([hash(tuple(words))]) if words else frozenset()
     return frozenset(hash(tuple(words[i:i + size])) for i in range(len(words) - size + 1))

@@ -68,6 +68,10 @@ def test_near_duplicate_ignores_numbering_and_catches_a_copied_paragraph():
     # A summary paragraph that joins a copied paragraph to new text still counts as a copy of it.
     joined = summary + " " + "The review found that nobody asked about the adults in the household at any point."
     assert rank.near_duplicate(rank.shingles(overview), rank.shingles(joined))
+    # Chronology entries that differ only in their dates and ages are different events.
+    first = "On 3/2/2015 the health visitor saw the baby, aged 6 weeks, at home with Mother; weight 4.1 kg."
+    later = "On 9/4/2015 the health visitor saw the baby, aged 14 weeks, at home with Mother; weight 5.2 kg."
+    assert not rank.near_duplicate(rank.shingles(first), rank.shingles(later))
 
 
 def test_select_folds_copies_into_the_better_ranked_passage_and_keeps_k():
