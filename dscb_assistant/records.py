@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from functools import lru_cache
 from typing import Any
 
 REVIEW_TYPES = (
@@ -187,6 +188,12 @@ class IngestSummary:
 
 
 def _from_dict(cls, data: dict[str, Any]):
-    names = {f.name for f in fields(cls)}
+    names = _field_names(cls)
     kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in names}
     return cls(**kwargs)
+
+
+@lru_cache(maxsize=None)
+def _field_names(cls) -> frozenset[str]:
+    """Looked up once per class: dataclasses.fields() per row was a third of loading a large index."""
+    return frozenset(f.name for f in fields(cls))
