@@ -14,8 +14,10 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
+from .rank import near_duplicate, shingles
 from .records import Passage
 from .settings import PROJECT_ROOT, Settings
 
@@ -79,23 +81,17 @@ def answers_in(passage: Passage, answers: Sequence[Answer]) -> set[int]:
 
 def _copies(passages: Sequence[Passage]) -> list[bool]:
     """For each passage, whether it is a near-identical copy of one before it (see rank.near_duplicate)."""
-    from .rank import near_duplicate, shingles
-
     seen, flags = [], []
     for passage in passages:
-        marks = _shingles(passage, shingles)
+        marks = _shingles(passage.text)
         flags.append(any(near_duplicate(marks, other) for other in seen))
         seen.append(marks)
     return flags
 
 
-_SHINGLES: dict[str, frozenset[int]] = {}
-
-
-def _shingles(passage: Passage, make) -> frozenset[int]:
-    if passage.id not in _SHINGLES:
-        _SHINGLES[passage.id] = make(passage.text)
-    return _SHINGLES[passage.id]
+@lru_cache(maxsize=4096)
+def _shingles(text: str) -> frozenset[int]:
+    return shingles(text)
 
 
 def score_ranking(passages: Sequence[Passage], answers: Sequence[Answer], all_passages: Sequence[Passage], k: int = 10) -> dict[str, float]:
