@@ -88,17 +88,7 @@ def theme_mask(themes: Sequence[str], theme_order: Sequence[str]) -> np.int64:
 
 def cap_per_report(ranked: Sequence[tuple[int, float]], files: Sequence[str], per_report: int, k: int) -> list[tuple[int, float]]:
     """The best ``k`` rows with at most ``per_report`` from any one report (0 means no cap)."""
-    taken: list[tuple[int, float]] = []
-    counts: dict[str, int] = {}
-    for row, score in ranked:
-        file = files[row]
-        if per_report and counts.get(file, 0) >= per_report:
-            continue
-        counts[file] = counts.get(file, 0) + 1
-        taken.append((row, score))
-        if len(taken) == k:
-            break
-    return taken
+    return [(row, score) for row, score, _ in select(ranked, files, None, per_report=per_report, k=k)]
 
 
 SHINGLE_WORDS = 5
@@ -128,13 +118,14 @@ def near_duplicate(a: frozenset[int], b: frozenset[int], share: float = DUPLICAT
 def select(
     ranked: Iterable[tuple[int, float]],
     files: Sequence[str],
-    text_of: Callable[[int], str],
+    text_of: Callable[[int], str] | None,
     *,
     per_report: int,
     k: int,
     shown: Sequence[str] = (),
 ) -> list[tuple[int, float, tuple[int, ...]]]:
-    """The best ``k`` rows, each with the rows of near-identical passages folded into it.
+    """The best ``k`` rows, each with the rows of near-identical passages folded into it
+    (``text_of`` gives a row's text; None folds nothing and only caps).
 
     Walking best first, a row whose text is a near-duplicate of a row already chosen is not shown
     again but listed with it ("also in"); otherwise it is chosen unless its report already has
@@ -147,13 +138,14 @@ def select(
     counts: dict[str, int] = {}
     already = [shingles(text) for text in shown]
     for row, score in ranked:
-        marks = shingles(text_of(row))
-        if any(near_duplicate(marks, other) for other in already):
-            continue
-        twin = next((i for i, other in enumerate(seen) if near_duplicate(marks, other)), None)
-        if twin is not None:
-            chosen[twin][2].append(row)
-            continue
+        marks = shingles(text_of(row)) if text_of is not None else frozenset()
+        if marks:
+            if any(near_duplicate(marks, other) for other in already):
+                continue
+            twin = next((i for i, other in enumerate(seen) if near_duplicate(marks, other)), None)
+            if twin is not None:
+                chosen[twin][2].append(row)
+                continue
         file = files[row]
         if per_report and counts.get(file, 0) >= per_report:
             continue

@@ -183,11 +183,9 @@ class Searcher:
             fused = rank.rrf(rankings, k=self.settings.rrf_k)
         else:
             fused = {int(r): float(s) for r, s in zip(*scored[0])}
-        if mode == "hybrid" and self.settings.dedupe:
-            chosen = rank.select(rank.ordered(fused), self.files, lambda row: self.passages[row].text,
-                                 per_report=per_report, k=k, shown=(query,) if vector is not None else ())
-        else:  # the baselines, as they come
-            chosen = [(row, score, ()) for row, score in rank.cap_per_report(rank.ordered(fused), self.files, per_report, k)]
+        fold = mode == "hybrid" and self.settings.dedupe  # the baselines come as they are
+        chosen = rank.select(rank.ordered(fused), self.files, (lambda row: self.passages[row].text) if fold else None,
+                             per_report=per_report, k=k, shown=(query,) if fold and vector is not None else ())
         return [
             self._hit(i, row, score, also_in=tuple(self._hit(0, copy, 0.0) for copy in copies))
             for i, (row, score, copies) in enumerate(chosen, start=1)
