@@ -1,24 +1,40 @@
 # The two entry points named in the README: `make app` and `make test`.
+# Everything is installed into a project virtual environment (.venv), so both commands work on
+# Debian's own (externally managed) Python and never touch the user's global packages.
 PYTHON ?= python3
-PIP := $(PYTHON) -m pip install --quiet --disable-pip-version-check
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: app test install install-dev browser ingest
+.PHONY: app test install install-dev browser ingest venv
 
-install:
+venv: $(PY)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Stamp files: reinstall only when a requirements file changes.
+$(VENV)/.installed: requirements.txt | $(PY)
 	$(PIP) -r requirements.txt
+	touch $@
 
-install-dev:
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 	$(PIP) -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
 
 # Debian's chromium for the real-browser tests (Playwright must never download its own browser).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 ingest: install
-	$(PYTHON) -m dscb_assistant ingest
+	$(PY) -m dscb_assistant ingest
 
 app: ingest
-	$(PYTHON) -m streamlit run app.py
+	$(PY) -m streamlit run app.py
 
 test: install-dev browser
-	$(PYTHON) -m pytest
+	$(PY) -m pytest
