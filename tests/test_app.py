@@ -188,7 +188,7 @@ def test_odd_questions_never_show_a_traceback(app):
 
 # -- Collection and export -----------------------------------------------------------------------
 def test_collect_reorder_remove_and_export(app, monkeypatch):
-    from dscb_assistant import export
+    from dscb_assistant import export, seminar
 
     made = {}  # what the page last offered for download
 
@@ -200,6 +200,7 @@ def test_collect_reorder_remove_and_export(app, monkeypatch):
 
     monkeypatch.setattr(export, "to_docx", keep("docx", export.to_docx))
     monkeypatch.setattr(export, "to_markdown", keep("md", export.to_markdown))
+    monkeypatch.setattr(seminar, "to_pptx", keep("pptx", seminar.to_pptx))
 
     ask(app, "bruise baby referral")
     first, second = app.session_state["turns"][-1].hits[:2]
@@ -223,7 +224,14 @@ def test_collect_reorder_remove_and_export(app, monkeypatch):
     texts = [p.text for p in document.paragraphs]
     assert any(t.startswith(f"Source: {second.report.title}.") and str(second.passage.page) in t for t in texts)
     assert "> " in made["md"] and first.report.title in made["md"]
-    assert {b.label for b in app.download_button} == {"Download Word (.docx)", "Download Markdown (.md)"}
+    assert {b.label for b in app.download_button} == {"Download seminar pack (.pptx)", "Download Word (.docx)",
+                                                      "Download Markdown (.md)"}
+    from pptx import Presentation
+
+    deck = Presentation(io.BytesIO(made["pptx"]))
+    quoted = [shape.text_frame.text for slide in deck.slides for shape in slide.shapes if shape.name == "Quotation"]
+    assert " ".join(" ".join(quoted).split()) == " ".join(f"{second.passage.text} {first.passage.text}".split())
+    assert deck.core_properties.author == Document(io.BytesIO(made["docx"])).core_properties.author == "DSCB Learning Assistant"
 
     app.button(key=f"remove-{second.passage.id}").click().run()
     assert [h.passage.id for h in app.session_state["collection"]] == [first.passage.id]

@@ -1,12 +1,14 @@
-"""The Collection page: the excerpts a trainer has gathered, to reorder, prune and export as Word or Markdown."""
+"""The Collection page: the excerpts a trainer has gathered, to reorder, prune and export as a seminar deck,
+Word or Markdown."""
 
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urljoin
 
 import streamlit as st
 
-from dscb_assistant import export
+from dscb_assistant import export, seminar
 from dscb_assistant.browse import is_sample_corpus
 from dscb_assistant.ui import cards, state
 
@@ -26,20 +28,31 @@ def render() -> None:
     if notice:
         st.warning(f"**Sample library.** {notice} The exports say so too.", icon=":material/info:")
     stamp = dt.date.today().isoformat()
+    samples = frozenset(h.report.file for h in items if is_sample_corpus([h.report], cfg.corpus_dir))
+    made_with = {"notice": notice, "link_for": _export_link, "sample_files": samples}
     with st.container(horizontal=True, gap="small"):
         st.download_button(
+            "Download seminar pack (.pptx)",
+            data=seminar.to_pptx(items, **made_with),
+            file_name=f"case-review-seminar-{stamp}.pptx",
+            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            icon=":material/slideshow:",
+            type="primary",
+            key="export-pptx",
+            on_click="ignore",
+        )
+        st.download_button(
             "Download Word (.docx)",
-            data=export.to_docx(items, notice=notice),
+            data=export.to_docx(items, **made_with),
             file_name=f"case-review-excerpts-{stamp}.docx",
             mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             icon=":material/download:",
-            type="primary",
             key="export-docx",
             on_click="ignore",
         )
         st.download_button(
             "Download Markdown (.md)",
-            data=export.to_markdown(items, notice=notice),
+            data=export.to_markdown(items, **made_with),
             file_name=f"case-review-excerpts-{stamp}.md",
             mime="text/markdown",
             icon=":material/download:",
@@ -59,6 +72,16 @@ def render() -> None:
                 st.button("Move down", key=f"down-{pid}", icon=":material/arrow_downward:",
                           disabled=position == len(items) - 1, on_click=state.move, args=(pid, 1))
                 st.button("Remove", key=f"remove-{pid}", icon=":material/close:", on_click=state.uncollect, args=(pid,))
+
+
+def _export_link(hit) -> str:
+    """The published report at the excerpt's page, else the copy this app serves, as a full address (a
+    downloaded file has no page to resolve a relative link against); "" when neither exists."""
+    link = export.published_link(hit) or cards.safe_link(hit)
+    if link and not link.lower().startswith(("http://", "https://")):
+        base = st.context.url
+        link = urljoin(base, link) if base and base.lower().startswith(("http://", "https://")) else ""
+    return link
 
 
 def _empty() -> None:
