@@ -42,9 +42,9 @@ def app(library, monkeypatch, tmp_path):
     """A fresh app session on the module's index; local PDFs are published to a temporary static folder."""
     corpus, index = library
     _env(monkeypatch, corpus, index)
-    from dscb_assistant.ui import state
+    from dscb_assistant.ui import resources
 
-    monkeypatch.setattr(state, "STATIC_DIR", tmp_path / "static" / "corpus")
+    monkeypatch.setattr(resources, "STATIC_DIR", tmp_path / "static" / "corpus")
     return AppTest.from_file(APP, default_timeout=60).run()
 
 
@@ -105,9 +105,9 @@ def test_a_paragraph_repeated_in_a_summary_is_one_card_that_says_where_else(tmp_
     make_pdf(corpus / "summary <b>.pdf", [["# Summary", summary * 3], ["# Key findings", shared]], page_numbers=True)
     _ingest(corpus, tmp_path / "index")
     _env(monkeypatch, corpus, tmp_path / "index", dedupe=True)
-    from dscb_assistant.ui import state
+    from dscb_assistant.ui import resources
 
-    monkeypatch.setattr(state, "STATIC_DIR", tmp_path / "static" / "corpus")
+    monkeypatch.setattr(resources, "STATIC_DIR", tmp_path / "static" / "corpus")
     at = ask(AppTest.from_file(APP, default_timeout=60).run(), "bruising baby rolled off the sofa")
     with_copy = [c for c in cards(at) if "accepted the account" in c]
     assert len(with_copy) == 1, "the repeated paragraph should be shown once"
@@ -289,9 +289,9 @@ def test_reports_page_lists_reports_and_opens_one_learning_first(app):
 def test_no_index_offers_to_build_it_then_answers(tmp_path, monkeypatch):
     corpus = build_small_corpus(tmp_path / "corpus")
     _env(monkeypatch, corpus, tmp_path / "index")
-    from dscb_assistant.ui import state
+    from dscb_assistant.ui import resources
 
-    monkeypatch.setattr(state, "STATIC_DIR", tmp_path / "static")
+    monkeypatch.setattr(resources, "STATIC_DIR", tmp_path / "static")
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert any("no search index yet" in i.value for i in at.info)
     assert any("python -m dscb_assistant ingest" in c.value for c in at.code)

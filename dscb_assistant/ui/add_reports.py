@@ -6,12 +6,14 @@ import streamlit as st
 
 from dscb_assistant import add
 from dscb_assistant.records import REVIEW_TYPES
-from dscb_assistant.ui import state
+from dscb_assistant.ui.indexing import run_ingest, show_summary
+from dscb_assistant.ui.layout import PAGES
+from dscb_assistant.ui.resources import settings
 
 
 def render() -> None:
     st.title("Add reports")
-    cfg = state.settings()
+    cfg = settings()
     st.caption(f"Reports are stored in the corpus folder ({cfg.corpus_dir}) and indexed straight away; "
                "only new and changed files are read. Leave a detail empty to take it from the PDF.")
     upload, download = st.tabs(["Upload PDFs", "Download from a link"])
@@ -94,15 +96,15 @@ def _add_download(cfg, url: str, details) -> None:
 def _index(cfg, added) -> None:
     if not added:
         return
-    summary = state.run_ingest(cfg)
+    summary = run_ingest(cfg)
     if summary is None:
         return
     files = tuple(a.file for a in added)
-    state.show_summary(summary, focus=files)
+    show_summary(summary, focus=files)
     ok = [f for f in files if f not in {p.file for p in summary.problems}]
     if ok:
         st.success(f"Now searchable: {', '.join(ok)}.")
-        st.page_link(state.PAGES["ask"], label="Ask the reviews", icon=":material/forum:")
+        st.page_link(PAGES["ask"], label="Ask the reviews", icon=":material/forum:")
 
 
 if __name__ == "__main__":

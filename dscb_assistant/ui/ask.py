@@ -8,7 +8,8 @@ import streamlit as st
 
 from dscb_assistant.errors import DscbError
 from dscb_assistant.export import escape_markdown as _md
-from dscb_assistant.ui import cards, filters, state
+from dscb_assistant.ui import cards, conversation, filters, layout, resources
+from dscb_assistant.ui.conversation import Turn
 
 EXAMPLES = (
     "Bruising in babies who are not yet mobile",
@@ -22,8 +23,8 @@ EXAMPLES = (
 def render() -> None:
     st.title("Ask the reviews", anchor="ask")
     st.caption("Every answer is a set of passages quoted word for word from published case reviews, best match first.")
-    searcher = state.searcher_or_stop()
-    state.sample_banner(searcher)
+    searcher = resources.searcher_or_stop()
+    layout.sample_banner(searcher)
     chosen, k = filters.sidebar(searcher)
 
     # The question box sits at the top, like a search box: each answer is read from its first card
@@ -32,8 +33,8 @@ def render() -> None:
         question = st.chat_input("Ask about practice, e.g. bruising in non-mobile babies", max_chars=2000,
                                  key="ask-input")
     if question and question.strip():
-        state.turns().append(state.Turn(query=question.strip()))
-    turns = state.turns()
+        conversation.ask(question.strip())
+    turns = conversation.turns()
     if not turns:
         _welcome()
         return
@@ -51,7 +52,7 @@ def render() -> None:
         else:
             st.markdown(f"<span>{html.escape(latest.query)}</span>", unsafe_allow_html=True)
     with st.chat_message("assistant", avatar=":material/menu_book:"):
-        summary = state.filters_summary(chosen)
+        summary = filters.summary(chosen)
         if summary:
             st.caption(f"Filtered: {summary}")
         _answer(latest, key=f"t{len(turns)}", latest=True)
@@ -63,9 +64,9 @@ def render() -> None:
             turn = earlier[number - 1]
             with st.container(horizontal=True, vertical_alignment="center", gap="small"):
                 st.markdown(_md(_short(turn)))
-                st.button("Show again", key=f"again-{number}", icon=":material/history:", on_click=_reopen,
+                st.button("Show again", key=f"again-{number}", icon=":material/history:", on_click=conversation.reopen,
                           args=(number - 1,), type="tertiary")
-        st.button("Clear the conversation", key="clear-turns", on_click=_forget, icon=":material/delete_sweep:")
+        st.button("Clear the conversation", key="clear-turns", on_click=conversation.forget, icon=":material/delete_sweep:")
     if st.session_state.pop("_scroll_up", False):
         _scroll_to_question()
 
@@ -79,7 +80,7 @@ def _scroll_to_question() -> None:
     )
 
 
-def _ask(searcher, turn: state.Turn, chosen, k: int) -> None:
+def _ask(searcher, turn: Turn, chosen, k: int) -> None:
     turn.error = ""
     try:
         if turn.source is not None:
@@ -91,7 +92,7 @@ def _ask(searcher, turn: state.Turn, chosen, k: int) -> None:
         turn.hits, turn.error = [], str(exc)
 
 
-def _answer(turn: state.Turn, *, key: str, latest: bool = False) -> None:
+def _answer(turn: Turn, *, key: str, latest: bool = False) -> None:
     if turn.error:
         st.warning(turn.error)
         return
@@ -116,24 +117,10 @@ def _welcome() -> None:
     st.markdown("Ask a question as you would ask a colleague, or type a few words. Try one of these:")
     with st.container(horizontal=True, gap="small"):
         for i, example in enumerate(EXAMPLES):
-            st.button(example, key=f"example-{i}", on_click=_ask_example, args=(example,))
+            st.button(example, key=f"example-{i}", on_click=conversation.ask, args=(example,))
 
 
-def _ask_example(example: str) -> None:
-    state.turns().append(state.Turn(query=example))
-
-
-def _reopen(index: int) -> None:
-    turns = state.turns()
-    turns.append(turns.pop(index))
-
-
-def _forget() -> None:
-    st.session_state["turns"] = []
-    st.session_state["_pages_shown"] = set()
-
-
-def _short(turn: state.Turn) -> str:
+def _short(turn: Turn) -> str:
     prefix = "More like: " if turn.source is not None else ""
     text = turn.query if len(turn.query) <= 70 else turn.query[:67] + "\u2026"
     return f"{prefix}{text} ({len(turn.hits)} passages)"

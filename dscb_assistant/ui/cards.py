@@ -10,7 +10,10 @@ import streamlit as st
 from dscb_assistant.highlight import highlight_html
 from dscb_assistant.records import Hit
 
-from . import state
+from .collected import collect, in_collection, uncollect
+from .conversation import ask_more_like
+from .links import pages_label, safe_link
+from .resources import page_image, settings, theme_name
 
 
 def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int | None = None,
@@ -24,11 +27,11 @@ def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int
         report.board or "Board not known",
         str(report.year) if report.year else "Year not known",
         report.review_type.capitalize() if report.review_type else "",
-        _pages(hit),
+        pages_label(hit),
         passage.section,
     ]
     excerpt = highlight_html(passage.text, query, extra_terms=extra_terms, mark_words=mark_words) if query else html.escape(passage.text).replace("\n", "<br>")
-    chips = "".join(f'<span class="dscb-chip">{html.escape(state.theme_name(t))}</span>' for t in passage.themes)
+    chips = "".join(f'<span class="dscb-chip">{html.escape(theme_name(t))}</span>' for t in passage.themes)
     parts = [
         f'<div class="dscb-title">{title}</div>' if show_title else "",
         f'<div class="dscb-meta">{" &middot; ".join(html.escape(m) for m in meta if m)}</div>',
@@ -59,16 +62,6 @@ def also_in_html(hit: Hit) -> str:
     return "Nearly the same text is also in: " + "; ".join(places)
 
 
-def safe_link(hit: Hit) -> str:
-    """The card's "open at page" address, only if it is a web address or a PDF the app itself serves."""
-    link = hit.link or ""
-    if link.lower().startswith(("https://", "http://")):
-        return link
-    if link.startswith(state.LOCAL_BASE) and state.served_locally(hit.report.file):
-        return link
-    return ""
-
-
 def excerpt_card(hit: Hit, *, key: str, query: str = "", mark_words: bool = True, number: int | None = None,
                  more: bool = True, collectable: bool = True, extra_terms: tuple[str, ...] = (),
                  show_title: bool = True) -> None:
@@ -94,14 +87,14 @@ def excerpt_card(hit: Hit, *, key: str, query: str = "", mark_words: bool = True
             )
             if more:
                 st.button("More like this", key=f"{key}-more", icon=":material/manage_search:",
-                          on_click=state.ask_more_like, args=(hit,))
+                          on_click=ask_more_like, args=(hit,))
             if collectable:
-                if state.in_collection(hit.passage.id):
+                if in_collection(hit.passage.id):
                     st.button("In collection \u2013 remove", key=f"{key}-collect", icon=":material/bookmark_remove:",
-                              on_click=state.uncollect, args=(hit.passage.id,))
+                              on_click=uncollect, args=(hit.passage.id,))
                 else:
                     st.button("Add to collection", key=f"{key}-collect", icon=":material/bookmark_add:",
-                              on_click=state.collect, args=(hit,))
+                              on_click=collect, args=(hit,))
         if page_key in shown:
             show_page(hit)
 
@@ -110,10 +103,10 @@ def show_page(hit: Hit) -> None:
     """The original page as an image, with the passage's area highlighted."""
     from dscb_assistant.errors import DscbError
 
-    path = Path(state.settings().corpus_dir) / hit.report.file
+    path = Path(settings().corpus_dir) / hit.report.file
     try:
         with st.spinner("Drawing the page\u2026"):
-            png, highlighted = state.page_image(str(path), hit.report.sha256, hit.passage.page, hit.passage.text)
+            png, highlighted = page_image(str(path), hit.report.sha256, hit.passage.page, hit.passage.text)
     except DscbError as exc:
         st.warning(str(exc))
         return
@@ -129,7 +122,7 @@ def _toggle(shown: set, key: str) -> None:
 
 def _download_fallback(hit: Hit, key: str) -> None:
     # Only when the app cannot serve the PDF itself (read-only static folder): offer the file instead.
-    path = Path(state.settings().corpus_dir) / hit.report.file
+    path = Path(settings().corpus_dir) / hit.report.file
     if path.is_file():
         st.download_button(
             f"Download the report (see page {hit.passage.page})",
@@ -140,10 +133,3 @@ def _download_fallback(hit: Hit, key: str) -> None:
             on_click="ignore",
         )
 
-
-def _pages(hit: Hit) -> str:
-    passage = hit.passage
-    text = f"p. {passage.page}" if passage.page_end == passage.page else f"pp. {passage.page}\u2013{passage.page_end}"
-    if passage.page_label and passage.page_label != str(passage.page):
-        text += f" (printed {passage.page_label})"
-    return text

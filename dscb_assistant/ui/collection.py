@@ -10,21 +10,24 @@ import streamlit as st
 
 from dscb_assistant import export, seminar
 from dscb_assistant.browse import is_sample_corpus
-from dscb_assistant.ui import cards, state
+from dscb_assistant.ui import cards, collected
+from dscb_assistant.ui.layout import PAGES, SAMPLE_NOTICE
+from dscb_assistant.ui.links import safe_link
+from dscb_assistant.ui.resources import settings
 
 
 def render() -> None:
     st.title("Collection")
     st.caption("Excerpts you add from any page stay here while this browser tab is open. "
                "Put them in order, then download them for a training session.")
-    items = state.collection()
+    items = collected.collection()
     if not items:
         st.info("Nothing collected yet. Use **Add to collection** on any excerpt.", icon=":material/bookmarks:")
-        st.page_link(state.PAGES["ask"], label="Ask the reviews", icon=":material/forum:")
+        st.page_link(PAGES["ask"], label="Ask the reviews", icon=":material/forum:")
         return
 
-    cfg = state.settings()
-    notice = state.SAMPLE_NOTICE if is_sample_corpus([h.report for h in items], cfg.corpus_dir) else ""
+    cfg = settings()
+    notice = SAMPLE_NOTICE if is_sample_corpus([h.report for h in items], cfg.corpus_dir) else ""
     if notice:
         st.warning(f"**Sample library.** {notice} The exports say so too.", icon=":material/info:")
     stamp = dt.date.today().isoformat()
@@ -59,7 +62,7 @@ def render() -> None:
             key="export-md",
             on_click="ignore",
         )
-        st.button("Empty the collection", key="collection-clear", on_click=_empty, icon=":material/delete:")
+        st.button("Empty the collection", key="collection-clear", on_click=collected.empty, icon=":material/delete:")
 
     st.markdown(f"**{len(items)} excerpt{'s' if len(items) != 1 else ''}**")
     for position, hit in enumerate(list(items)):
@@ -68,24 +71,20 @@ def render() -> None:
             st.markdown(cards.card_html(hit, number=position + 1), unsafe_allow_html=True)
             with st.container(horizontal=True, gap="small"):
                 st.button("Move up", key=f"up-{pid}", icon=":material/arrow_upward:", disabled=position == 0,
-                          on_click=state.move, args=(pid, -1))
+                          on_click=collected.move, args=(pid, -1))
                 st.button("Move down", key=f"down-{pid}", icon=":material/arrow_downward:",
-                          disabled=position == len(items) - 1, on_click=state.move, args=(pid, 1))
-                st.button("Remove", key=f"remove-{pid}", icon=":material/close:", on_click=state.uncollect, args=(pid,))
+                          disabled=position == len(items) - 1, on_click=collected.move, args=(pid, 1))
+                st.button("Remove", key=f"remove-{pid}", icon=":material/close:", on_click=collected.uncollect, args=(pid,))
 
 
 def _export_link(hit) -> str:
     """The published report at the excerpt's page, else the copy this app serves, as a full address (a
     downloaded file has no page to resolve a relative link against); "" when neither exists."""
-    link = export.published_link(hit) or cards.safe_link(hit)
+    link = export.published_link(hit) or safe_link(hit)
     if link and not link.lower().startswith(("http://", "https://")):
         base = st.context.url
         link = urljoin(base, link) if base and base.lower().startswith(("http://", "https://")) else ""
     return link
-
-
-def _empty() -> None:
-    st.session_state["collection"] = []
 
 
 if __name__ == "__main__":

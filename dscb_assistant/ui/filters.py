@@ -6,7 +6,7 @@ import streamlit as st
 
 from dscb_assistant.records import Filters
 
-from . import state
+from .resources import theme_name, themes
 
 RESULT_CHOICES = (5, 10, 15, 20, 30)
 
@@ -17,7 +17,7 @@ def sidebar(searcher, *, show_themes: bool = True) -> tuple[Filters, int]:
     years = sorted({r.year for r in reports if r.year})
     types = sorted({r.review_type for r in reports if r.review_type})
     boards = sorted({r.board for r in reports if r.board})
-    theme_ids = [t for t in state.themes() if t in searcher.theme_order]
+    theme_ids = [t for t in themes() if t in searcher.theme_order]
     theme_ids += [t for t in searcher.theme_order if t not in theme_ids]
     # Keys carry the options' shape, so a rebuilt index with other options starts from clean widgets.
     year_key = f"f-years-{years[0]}-{years[-1]}" if years else "f-years"
@@ -37,7 +37,7 @@ def sidebar(searcher, *, show_themes: bool = True) -> tuple[Filters, int]:
         chosen_themes: list[str] = []
         if show_themes and theme_ids:
             chosen_themes = st.multiselect("Themes", theme_ids, key=keys["themes"], persist_state="session",
-                                           placeholder="Any theme", format_func=state.theme_name)
+                                           placeholder="Any theme", format_func=theme_name)
         elif not show_themes:
             chosen_themes = list(st.session_state.get(keys["themes"], []))
         k = st.select_slider("Number of results", RESULT_CHOICES, value=_default_k(searcher), key=keys["k"],
@@ -53,6 +53,15 @@ def sidebar(searcher, *, show_themes: bool = True) -> tuple[Filters, int]:
     )
     st.session_state["_filter_keys"] = (keys, years)
     return filters, int(k)
+
+
+def summary(filters: Filters) -> str:
+    """The chosen filters in a few words, for a "Filtered: ..." caption; empty when none is chosen."""
+    parts, open_end = [], "\u2026"
+    if filters.year_from or filters.year_to:
+        parts.append(f"{filters.year_from or open_end}\u2013{filters.year_to or open_end}")
+    parts += list(filters.review_types) + list(filters.boards) + [theme_name(t) for t in filters.themes]
+    return " \u00b7 ".join(parts)
 
 
 def clear() -> None:

@@ -9,15 +9,17 @@ import streamlit as st
 from dscb_assistant import browse
 from dscb_assistant.export import escape_markdown
 from dscb_assistant.records import Hit
-from dscb_assistant.ui import cards, state
+from dscb_assistant.ui import cards, layout, resources
+from dscb_assistant.ui.links import safe_link
+from dscb_assistant.ui.resources import theme_name
 
 PAGE_SIZE = 10
 
 
 def render() -> None:
     st.title("Reports library")
-    searcher = state.searcher_or_stop()
-    state.sample_banner(searcher)
+    searcher = resources.searcher_or_stop()
+    layout.sample_banner(searcher)
     passages_by_file: dict[str, list] = {}
     for passage in searcher.passages:
         passages_by_file.setdefault(passage.file, []).append(passage)
@@ -77,9 +79,9 @@ def _summary_html(searcher, report, theme_ids: list[str], *, title: bool = True)
     parts = [f'<div class="dscb-title">{html.escape(report.title)}</div>'] if title else []
     parts.append(f'<div class="dscb-meta">{" &middot; ".join(html.escape(m) for m in meta if m)}</div>')
     if theme_ids:
-        chips = "".join(f'<span class="dscb-chip">{html.escape(state.theme_name(t))}</span>' for t in theme_ids[:6])
+        chips = "".join(f'<span class="dscb-chip">{html.escape(theme_name(t))}</span>' for t in theme_ids[:6])
         parts.append(f'<div class="dscb-chips" aria-label="Themes">{chips}</div>')
-    link = cards.safe_link(_hit(searcher, report, None, 1))
+    link = safe_link(_hit(searcher, report, None, 1))
     if link:
         parts.append(f'<div class="dscb-open"><a href="{html.escape(link, quote=True)}" target="_blank" '
                      f'rel="noopener noreferrer">Open the report</a></div>')

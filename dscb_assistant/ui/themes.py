@@ -9,16 +9,17 @@ import streamlit as st
 from dscb_assistant import browse
 from dscb_assistant.errors import DscbError
 from dscb_assistant.export import escape_markdown
-from dscb_assistant.ui import cards, filters, state
+from dscb_assistant.ui import cards, filters, layout, resources
+from dscb_assistant.ui.resources import theme_name
 
 
 def render() -> None:
     st.title("Browse themes")
     st.caption("The learning themes that recur in case reviews. Choose one to read the passages that discuss it most directly.")
-    searcher = state.searcher_or_stop()
-    state.sample_banner(searcher)
+    searcher = resources.searcher_or_stop()
+    layout.sample_banner(searcher)
     chosen, k = filters.sidebar(searcher, show_themes=False)
-    themes = state.themes()
+    themes = resources.themes()
     counts = browse.theme_counts(searcher.passages)
     if not counts:
         st.info(
@@ -33,7 +34,7 @@ def render() -> None:
 
     def label(theme_id: str) -> str:
         count = counts.get(theme_id)
-        return f"{state.theme_name(theme_id)} \u00b7 {count.reports}" if count else f"{state.theme_name(theme_id)} \u00b7 0"
+        return f"{theme_name(theme_id)} \u00b7 {count.reports}" if count else f"{theme_name(theme_id)} \u00b7 0"
 
     st.caption("The number after each theme is how many reports discuss it.")
     picked = st.pills("Themes", ordered, format_func=label, key="theme-pick", label_visibility="collapsed",
@@ -44,7 +45,7 @@ def render() -> None:
 
     theme = themes.get(picked)
     count = counts.get(picked)
-    st.subheader(escape_markdown(state.theme_name(picked)), anchor=False)
+    st.subheader(escape_markdown(theme_name(picked)), anchor=False)
     if theme is not None and theme.description:
         description = theme.description[:1].upper() + theme.description[1:]
         st.markdown(f"<p>{html.escape(description)}</p>", unsafe_allow_html=True)
@@ -53,12 +54,12 @@ def render() -> None:
         return
     st.markdown(f"**{count.passages} passages in {count.reports} report{'s' if count.reports != 1 else ''}** carry this theme. "
                 "The strongest are below, grouped by report.")
-    summary = state.filters_summary(chosen)
+    summary = filters.summary(chosen)
     if summary:
         st.caption(f"Filtered: {summary}")
     cues = (theme.strong_cues + theme.cues) if theme is not None else ()
     try:
-        groups = browse.strongest_for_theme(searcher, picked, browse.theme_query(state.theme_name(picked), cues),
+        groups = browse.strongest_for_theme(searcher, picked, browse.theme_query(theme_name(picked), cues),
                                             filters=chosen, k=max(k, 10))
     except DscbError as exc:
         st.warning(str(exc))
@@ -69,14 +70,14 @@ def render() -> None:
     for report, hits in groups:
         st.subheader(escape_markdown(report.title), anchor=False)
         for hit in hits:
-            cards.excerpt_card(hit, key=f"theme-{picked}-{hit.rank}", query=browse.theme_query(state.theme_name(picked), cues),
+            cards.excerpt_card(hit, key=f"theme-{picked}-{hit.rank}", query=browse.theme_query(theme_name(picked), cues),
                                show_title=False)
 
 
 def _overview(ordered: list[str], counts: dict) -> None:
     rows = [
         {
-            "Theme": state.theme_name(t),
+            "Theme": theme_name(t),
             "Reports": counts[t].reports if t in counts else 0,
             "Passages": counts[t].passages if t in counts else 0,
         }
