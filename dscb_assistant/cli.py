@@ -11,6 +11,7 @@ from pathlib import Path
 from .errors import DscbError
 from .records import REVIEW_TYPES, Filters, IngestSummary
 from .settings import Settings
+from .untrusted import terminal
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             return _add(settings, args)
         return _search(settings, args)
     except DscbError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {terminal(str(exc), one_line=True)}", file=sys.stderr)
         return 1
     except ValueError as exc:  # bad DSCB_* environment values
         print(f"error: {exc}", file=sys.stderr)
@@ -161,8 +162,8 @@ def format_summary(summary: IngestSummary, settings: Settings) -> str:
         lines.append(f"Scanned pages with no text layer, not searchable: {file}: page{'s' if len(pages) > 1 else ''} {listed}")
     if summary.problems:
         lines.append(f"Skipped {len(summary.problems)} file{'s' if len(summary.problems) > 1 else ''}:")
-        lines.extend(f"  {_printable(p.file)}: {p.reason}" for p in summary.problems)
-    lines.extend(f"Note: {note}" for note in summary.notes)
+        lines.extend(f"  {_printable(p.file)}: {terminal(p.reason, one_line=True)}" for p in summary.problems)
+    lines.extend(f"Note: {terminal(note, one_line=True)}" for note in summary.notes)
     if not summary.reports:
         lines.append(f"No report could be indexed. Put review PDFs in {Path(settings.corpus_dir).resolve()} and run ingest again.")
     return "\n".join(lines)
@@ -199,13 +200,13 @@ def _search(settings: Settings, args) -> int:
         year = r.year if r.year else "year unknown"
         pages = f"p. {p.page}" + (f"-{p.page_end}" if p.page_end != p.page else "")
         where = " | ".join(filter(None, [pages, p.section, f"para {p.paragraph}" if p.paragraph else ""]))
-        print(f"{hit.rank}. {r.title}")
-        print(f"   {r.board or 'board unknown'}, {year}, {r.review_type}")
-        print(f"   {where}")
-        quoted = " ".join(p.text.split())
+        print(f"{hit.rank}. {terminal(r.title, one_line=True)}")
+        print(terminal(f"   {r.board or 'board unknown'}, {year}, {r.review_type}", one_line=True))
+        print(f"   {terminal(where, one_line=True)}")
+        quoted = terminal(p.text, one_line=True)
         print(textwrap.fill(f"\u201c{quoted}\u201d", width=100, initial_indent="   ", subsequent_indent="   "))
-        print(f"   {hit.link}")
+        print(f"   {terminal(hit.link, one_line=True)}")
         for copy in hit.also_in:
-            print(f"   nearly the same text is also in: {copy.report.title}, p. {copy.passage.page} ({copy.link})")
+            print(terminal(f"   nearly the same text is also in: {copy.report.title}, p. {copy.passage.page} ({copy.link})", one_line=True))
         print()
     return 0

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import quote
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 
 from .records import Hit
+from .untrusted import markdown as escape_markdown  # the one escaper; kept under this name for callers
 
 APP_NAME = "DSCB Learning Assistant"
 HEADING = "Collected excerpts from child safeguarding case reviews"
@@ -21,14 +23,8 @@ VERBATIM_NOTE = (
     "Nothing here has been generated or reworded."
 )
 # Characters XML 1.0 cannot hold; PDF text sometimes carries them (form feeds, stray controls).
+_URL_SAFE = "%:/?#[]@!$&'()*+,;=~"  # spaces, < and > are quoted, so a link cannot end its <...> early
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
-_MD_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-# Only what CommonMark reads as a block at the start of a line: "# " headings, "- " / "+ " bullets,
-# "3. " / "3) " list items, "===" / "---" underlines. "9.1 The school..." is no list: left alone.
-_MD_LINE_START = re.compile(r"^([ \t]*)(#{1,6}(?=[ \t]|$)|[+\-](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$)|=+(?=[ \t]*$)|-+(?=[ \t]*$))",
-                            re.MULTILINE)
-_LINE_MARK = re.compile(r"([#+\-=.)])")
 
 
 def citation(hit: Hit) -> str:
@@ -132,7 +128,7 @@ def to_markdown(hits: Sequence[Hit], *, notice: str = "", link_for: LinkFor = pu
             lines += [f"> {escape_markdown(line)}" for line in paragraph.split("\n")]
         lines += ["", f"Source: {escape_markdown(citation(hit))}"]
         link = link_for(hit)
-        lines.append(f"Link: <{link}>" if link else f"File: {escape_markdown(hit.report.file)}")
+        lines.append(f"Link: <{quote(link, safe=_URL_SAFE)}>" if link else f"File: {escape_markdown(hit.report.file)}")
         lines.append("")
     return "\n".join(lines)
 
@@ -186,13 +182,6 @@ def to_docx(hits: Sequence[Hit], *, notice: str = "", link_for: LinkFor = publis
 
 def _paragraphs(text: str) -> list[str]:
     return [p for p in re.split(r"\n\s*\n", text) if p.strip()] or [text]
-
-
-def escape_markdown(text: str) -> str:
-    """Escape what Markdown would otherwise read as markup, so the text renders exactly as written."""
-    text = _MD_INLINE.sub(r"\\\1", text)
-    text = _MD_ENTITY.sub(r"\\&", text)
-    return _MD_LINE_START.sub(lambda m: m.group(1) + _LINE_MARK.sub(r"\\\1", m.group(2)), text)
 
 
 def xml_safe(text: str) -> str:

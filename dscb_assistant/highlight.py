@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -10,6 +9,7 @@ from functools import lru_cache
 
 from .chunk import sentence_spans
 from .lexical import tokenize
+from .untrusted import html as _escape
 
 # The same word shape as lexical.tokenize, found in the original text so offsets stay exact.
 _WORD = re.compile(r"[a-z0-9]+(?:[&'][a-z0-9]+)*", re.IGNORECASE)
@@ -107,6 +107,3 @@ def _stem(word: str) -> str:
     stems = tokenize(word)
     return stems[0] if len(stems) == 1 else ""
 
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=True).replace("\n\n", "<br><br>").replace("\n", "<br>")

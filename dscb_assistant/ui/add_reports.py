@@ -9,12 +9,13 @@ from dscb_assistant.records import REVIEW_TYPES
 from dscb_assistant.ui.indexing import run_ingest, show_summary
 from dscb_assistant.ui.layout import PAGES
 from dscb_assistant.ui.resources import settings
+from dscb_assistant.untrusted import markdown as _md
 
 
 def render() -> None:
     st.title("Add reports")
     cfg = settings()
-    st.caption(f"Reports are stored in the corpus folder ({cfg.corpus_dir}) and indexed straight away; "
+    st.caption("Reports are stored in the library's corpus folder and indexed straight away; "
                "only new and changed files are read. Leave a detail empty to take it from the PDF.")
     upload, download = st.tabs(["Upload PDFs", "Download from a link"])
     with upload:
@@ -53,7 +54,7 @@ def _details_inputs(prefix: str) -> add.ReportDetails | str:
 
 def _add_uploads(cfg, files, details) -> None:
     if isinstance(details, str):
-        st.error(details)
+        st.error(_md(details))
         return
     if not files:
         st.warning("Choose one or more PDF files first.")
@@ -63,7 +64,7 @@ def _add_uploads(cfg, files, details) -> None:
     try:
         details = add.check_details(details)
     except add.AddError as exc:
-        st.error(str(exc))
+        st.error(_md(str(exc)))
         return
     added = []
     for upload in files:
@@ -72,23 +73,23 @@ def _add_uploads(cfg, files, details) -> None:
             if any((details.title, details.board, details.year, details.review_type, details.url)):
                 add.record_details(cfg.corpus_dir, stored.file, details)
         except add.AddError as exc:
-            st.error(f"{upload.name}: {exc}")
+            st.error(_md(f"{upload.name}: {exc}"))
             continue
         added.append(stored)
         if not stored.new:
-            st.info(f"{upload.name} is already in the library as {stored.file}; its details were updated.")
+            st.info(_md(f"{upload.name} is already in the library as {stored.file}; its details were updated."))
     _index(cfg, added)
 
 
 def _add_download(cfg, url: str, details) -> None:
     if isinstance(details, str):
-        st.error(details)
+        st.error(_md(details))
         return
     try:
         with st.spinner("Downloading\u2026"):
             stored = add.add_from_url(cfg.corpus_dir, url, details, max_mb=cfg.max_file_mb)
     except add.AddError as exc:
-        st.error(str(exc))
+        st.error(_md(str(exc)))
         return
     _index(cfg, [stored])
 
@@ -103,7 +104,7 @@ def _index(cfg, added) -> None:
     show_summary(summary, focus=files)
     ok = [f for f in files if f not in {p.file for p in summary.problems}]
     if ok:
-        st.success(f"Now searchable: {', '.join(ok)}.")
+        st.success(_md(f"Now searchable: {', '.join(ok)}."))
         st.page_link(PAGES["ask"], label="Ask the reviews", icon=":material/forum:")
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from dscb_assistant.errors import DscbError
-from dscb_assistant.export import escape_markdown as _md
 from dscb_assistant.ui import cards, conversation, filters, layout, resources
 from dscb_assistant.ui.conversation import Turn
+from dscb_assistant.untrusted import html as _html, markdown as _md
 
 EXAMPLES = (
     "Bruising in babies who are not yet mobile",
@@ -48,13 +46,13 @@ def render() -> None:
     with st.chat_message("user", avatar=":material/person:"):
         if latest.source is not None:
             st.markdown(f"**More like this passage** from *{_md(latest.source.report.title)}*, page {latest.source.passage.page}:")
-            st.markdown(f"<span>\u201c{html.escape(latest.query)}\u2026\u201d</span>", unsafe_allow_html=True)
+            st.markdown(f"<span>\u201c{_html(latest.query)}\u2026\u201d</span>", unsafe_allow_html=True)
         else:
-            st.markdown(f"<span>{html.escape(latest.query)}</span>", unsafe_allow_html=True)
+            st.markdown(f"<span>{_html(latest.query)}</span>", unsafe_allow_html=True)
     with st.chat_message("assistant", avatar=":material/menu_book:"):
         summary = filters.summary(chosen)
         if summary:
-            st.caption(f"Filtered: {summary}")
+            st.caption(f"Filtered: {_md(summary, one_line=True)}")
         _answer(latest, key=f"t{len(turns)}", latest=True)
         st.markdown("[Ask another question \u2191](#ask)")
     if earlier:
@@ -94,7 +92,7 @@ def _ask(searcher, turn: Turn, chosen, k: int) -> None:
 
 def _answer(turn: Turn, *, key: str, latest: bool = False) -> None:
     if turn.error:
-        st.warning(turn.error)
+        st.warning(_md(turn.error))
         return
     if not turn.hits:
         st.info("No matches with these filters.", icon=":material/search_off:")

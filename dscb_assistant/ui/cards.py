@@ -9,6 +9,7 @@ import streamlit as st
 
 from dscb_assistant.highlight import highlight_html
 from dscb_assistant.records import Hit
+from dscb_assistant.untrusted import html as _html, markdown as _md
 
 from .collected import collect, in_collection, uncollect
 from .conversation import ask_more_like
@@ -20,7 +21,7 @@ def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int
               extra_terms: tuple[str, ...] = (), show_title: bool = True) -> str:
     """The card's body as HTML. Every piece of report text is escaped before markup is added."""
     report, passage = hit.report, hit.passage
-    title = html.escape(report.title)
+    title = _html(report.title)
     if number is not None:
         title = f"{number}. {title}"
     meta = [
@@ -30,11 +31,11 @@ def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int
         pages_label(hit),
         passage.section,
     ]
-    excerpt = highlight_html(passage.text, query, extra_terms=extra_terms, mark_words=mark_words) if query else html.escape(passage.text).replace("\n", "<br>")
-    chips = "".join(f'<span class="dscb-chip">{html.escape(theme_name(t))}</span>' for t in passage.themes)
+    excerpt = highlight_html(passage.text, query, extra_terms=extra_terms, mark_words=mark_words) if query else _html(passage.text)
+    chips = "".join(f'<span class="dscb-chip">{_html(theme_name(t))}</span>' for t in passage.themes)
     parts = [
         f'<div class="dscb-title">{title}</div>' if show_title else "",
-        f'<div class="dscb-meta">{" &middot; ".join(html.escape(m) for m in meta if m)}</div>',
+        f'<div class="dscb-meta">{" &middot; ".join(_html(m) for m in meta if m)}</div>',
         f'<div class="dscb-quote">{excerpt}</div>',
     ]
     if chips:
@@ -55,7 +56,7 @@ def also_in_html(hit: Hit) -> str:
     report), each a link to that page when the app can open it. Shown once, not as another card."""
     places = []
     for copy in hit.also_in:
-        label = html.escape(f"{copy.report.title}, p. {copy.passage.page}")
+        label = _html(f"{copy.report.title}, p. {copy.passage.page}")
         link = safe_link(copy)
         places.append(f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">{label}</a>'
                       if link else label)
@@ -108,9 +109,9 @@ def show_page(hit: Hit) -> None:
         with st.spinner("Drawing the page\u2026"):
             png, highlighted = page_image(str(path), hit.report.sha256, hit.passage.page, hit.passage.text)
     except DscbError as exc:
-        st.warning(str(exc))
+        st.warning(_md(str(exc)))
         return
-    caption = f"Page {hit.passage.page} of {hit.report.title}"
+    caption = f"Page {hit.passage.page} of {_md(hit.report.title, one_line=True)}"
     if not highlighted:
         caption += " (the passage could not be marked on this page)"
     st.image(png, caption=caption, width="stretch")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dscb_assistant.errors import DscbError, IngestBusyError
 from dscb_assistant.settings import Settings
+from dscb_assistant.untrusted import markdown as _md
 
 from .layout import PAGES
 
@@ -26,7 +27,7 @@ def no_index(cfg: Settings) -> None:
             if run_ingest(cfg):
                 st.rerun()
     else:
-        st.write(f"The corpus folder `{cfg.corpus_dir}` has no PDFs yet.")
+        st.write("The corpus folder has no PDFs yet.")
         st.page_link(PAGES["add"], label="Add reports", icon=":material/upload_file:")
     st.caption("Or run this command in the project folder:")
     st.code(INGEST_COMMAND, language="bash")
@@ -59,11 +60,11 @@ def run_ingest(cfg: Settings, *, rebuild: bool = False):
         summary = ingest(cfg, rebuild=rebuild, progress=progress)
     except IngestBusyError as exc:
         bar.empty()
-        st.warning(str(exc))
+        st.warning(_md(str(exc)))
         return None
     except DscbError as exc:
         bar.empty()
-        st.error(str(exc))
+        st.error(_md(str(exc)))
         return None
     bar.progress(1.0, text="Done")
     return summary
@@ -80,13 +81,13 @@ def show_summary(summary, focus: tuple[str, ...] = ()) -> None:
         st.success(f"The index is up to date: {summary.reports} reports, {summary.passages} passages.")
     for problem in summary.problems:
         if not focus or problem.file in focus:
-            st.warning(f"{problem.file} was not indexed: {problem.reason}")
+            st.warning(_md(f"{problem.file} was not indexed: {problem.reason}"))
     for file, pages in summary.scanned:
         if not focus or file in focus:
             listed = ", ".join(map(str, pages))
-            st.info(f"{file}: page{'s' if len(pages) > 1 else ''} {listed} are scanned images with no text, so they cannot be searched.")
+            st.info(_md(f"{file}: page{'s' if len(pages) > 1 else ''} {listed} are scanned images with no text, so they cannot be searched."))
     for note in summary.notes:
-        st.caption(note)
+        st.caption(_md(note))
 
 
 def _count_pdfs(folder: Path) -> int:

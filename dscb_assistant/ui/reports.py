@@ -7,11 +7,11 @@ import html
 import streamlit as st
 
 from dscb_assistant import browse
-from dscb_assistant.export import escape_markdown
 from dscb_assistant.records import Hit
 from dscb_assistant.ui import cards, layout, resources
 from dscb_assistant.ui.links import safe_link
 from dscb_assistant.ui.resources import theme_name
+from dscb_assistant.untrusted import html as _html, markdown as _md
 
 PAGE_SIZE = 10
 
@@ -53,7 +53,7 @@ def _library(searcher, passages_by_file: dict[str, list]) -> None:
 
 def _report(searcher, report, passages: list) -> None:
     st.button("All reports", key="report-close", icon=":material/arrow_back:", on_click=_open, args=(None,))
-    st.subheader(escape_markdown(report.title), anchor=False)
+    st.subheader(_md(report.title), anchor=False)
     theme_ids = browse.report_theme_ids(passages)
     st.markdown(_summary_html(searcher, report, theme_ids, title=False), unsafe_allow_html=True)
     if report.scanned_pages:
@@ -66,7 +66,7 @@ def _report(searcher, report, passages: list) -> None:
     for number, passage in enumerate(ordered[:limit], start=1):
         if passage.section != section:
             section = passage.section
-            st.markdown(f"**{escape_markdown(section or 'Untitled section')}**")
+            st.markdown(f"**{_md(section or 'Untitled section')}**")
         cards.excerpt_card(_hit(searcher, report, passage, number), key=f"report-{number}", show_title=False)
     if len(ordered) > limit:
         st.button(f"Show more passages ({len(ordered) - limit} more)", key=f"{limit_key}-more",
@@ -76,10 +76,10 @@ def _report(searcher, report, passages: list) -> None:
 def _summary_html(searcher, report, theme_ids: list[str], *, title: bool = True) -> str:
     meta = [report.board or "Board not known", str(report.year or "Year not known"), report.review_type.capitalize(),
             f"{report.pages} pages"]
-    parts = [f'<div class="dscb-title">{html.escape(report.title)}</div>'] if title else []
-    parts.append(f'<div class="dscb-meta">{" &middot; ".join(html.escape(m) for m in meta if m)}</div>')
+    parts = [f'<div class="dscb-title">{_html(report.title)}</div>'] if title else []
+    parts.append(f'<div class="dscb-meta">{" &middot; ".join(_html(m) for m in meta if m)}</div>')
     if theme_ids:
-        chips = "".join(f'<span class="dscb-chip">{html.escape(theme_name(t))}</span>' for t in theme_ids[:6])
+        chips = "".join(f'<span class="dscb-chip">{_html(theme_name(t))}</span>' for t in theme_ids[:6])
         parts.append(f'<div class="dscb-chips" aria-label="Themes">{chips}</div>')
     link = safe_link(_hit(searcher, report, None, 1))
     if link:

@@ -12,6 +12,7 @@ import streamlit as st
 
 from dscb_assistant.errors import DscbError, IndexMismatchError, IndexMissingError
 from dscb_assistant.settings import Settings
+from dscb_assistant.untrusted import markdown as _md
 
 from . import indexing, links
 
@@ -24,7 +25,7 @@ def settings() -> Settings:
     try:
         return Settings.from_env()
     except ValueError as exc:
-        st.error(f"The app's settings are not usable: {exc}")
+        st.error(f"The app's settings are not usable: {_md(str(exc))}")
         st.stop()
 
 
@@ -61,13 +62,13 @@ def searcher_or_stop():
         indexing.no_index(cfg)
         st.stop()
     except IndexMismatchError as exc:
-        st.error(str(exc))
+        st.error(_md(str(exc)))
         if st.button("Rebuild the index now", type="primary"):
             if indexing.run_ingest(cfg, rebuild=True):
                 st.rerun()
         st.stop()
     except DscbError as exc:
-        st.error(str(exc))
+        st.error(_md(str(exc)))
         st.stop()
     links.remember_served(served)
     return searcher

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from dscb_assistant import browse
 from dscb_assistant.errors import DscbError
-from dscb_assistant.export import escape_markdown
 from dscb_assistant.ui import cards, filters, layout, resources
 from dscb_assistant.ui.resources import theme_name
+from dscb_assistant.untrusted import html as _html, markdown as _md
 
 
 def render() -> None:
@@ -45,10 +43,10 @@ def render() -> None:
 
     theme = themes.get(picked)
     count = counts.get(picked)
-    st.subheader(escape_markdown(theme_name(picked)), anchor=False)
+    st.subheader(_md(theme_name(picked)), anchor=False)
     if theme is not None and theme.description:
         description = theme.description[:1].upper() + theme.description[1:]
-        st.markdown(f"<p>{html.escape(description)}</p>", unsafe_allow_html=True)
+        st.markdown(f"<p>{_html(description)}</p>", unsafe_allow_html=True)
     if count is None:
         st.info("No passage in the library carries this theme.")
         return
@@ -56,19 +54,19 @@ def render() -> None:
                 "The strongest are below, grouped by report.")
     summary = filters.summary(chosen)
     if summary:
-        st.caption(f"Filtered: {summary}")
+        st.caption(f"Filtered: {_md(summary, one_line=True)}")
     cues = (theme.strong_cues + theme.cues) if theme is not None else ()
     try:
         groups = browse.strongest_for_theme(searcher, picked, browse.theme_query(theme_name(picked), cues),
                                             filters=chosen, k=max(k, 10))
     except DscbError as exc:
-        st.warning(str(exc))
+        st.warning(_md(str(exc)))
         return
     if not groups:
         st.info("No passages with this theme match the filters. Try removing a filter.", icon=":material/search_off:")
         return
     for report, hits in groups:
-        st.subheader(escape_markdown(report.title), anchor=False)
+        st.subheader(_md(report.title), anchor=False)
         for hit in hits:
             cards.excerpt_card(hit, key=f"theme-{picked}-{hit.rank}", query=browse.theme_query(theme_name(picked), cues),
                                show_title=False)
