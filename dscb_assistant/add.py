@@ -8,24 +8,16 @@ import io
 import os
 import re
 import tempfile
-import time
 import unicodedata
-import urllib.error
 import urllib.parse
-import urllib.request
-from dataclasses import dataclass
-from email.message import Message
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from .errors import DscbError
+from .fetch import PDF_MAGIC, FetchPolicy, FetchRefused, fetch_pdf
 from .ingest import file_sha256
 from .metadata import CSV_COLUMNS, CSV_NAME, normalise_review_type
 from .records import REVIEW_TYPES
-
-PDF_MAGIC = b"%PDF-"
-DOWNLOAD_TIMEOUT = 30.0  # seconds for the whole download, not just each read
-USER_AGENT = "DSCB-Learning-Assistant/1.0 (+report download for a local search index)"
-_PDF_TYPES = ("application/pdf", "application/x-pdf", "application/octet-stream", "binary/octet-stream", "")
 
 
 class AddError(DscbError):
@@ -110,60 +102,21 @@ def store_pdf(corpus_dir: Path, data: bytes, name: str, *, max_mb: int) -> Added
     raise AddError(f"Too many files named like {file} in {corpus_dir}; rename the PDF and try again.")
 
 
-def download_pdf(url: str, *, max_mb: int, timeout: float = DOWNLOAD_TIMEOUT, opener=None) -> tuple[bytes, str]:
-    """Fetch a PDF over http(s): at most ``max_mb`` megabytes, within ``timeout`` seconds.
+def download_pdf(url: str, *, max_mb: int, policy: FetchPolicy | None = None) -> tuple[bytes, str]:
+    """Fetch a PDF over http(s) under the outbound policy (``fetch.py``): public addresses only, at most
+    ``max_mb`` megabytes, within the policy's deadline.
 
     Returns:
         The bytes and a file name for them (from the server's Content-Disposition, else the url).
 
     Raises:
-        AddError: not an http(s) url, unreachable, an HTTP error, too large, too slow, or not a PDF.
+        AddError: refused by the policy, unreachable, an HTTP error, too large, too slow, or not a PDF.
     """
-    url = (url or "").strip()
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise AddError("Give a web address starting with https:// (or http://).")
-    limit = max_mb * 1024 * 1024
-    opener = opener or urllib.request.build_opener(_HttpOnlyRedirects)
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/pdf,*/*;q=0.5"})
-    deadline = time.monotonic() + timeout
+    policy = replace(policy or FetchPolicy(), max_bytes=max_mb * 1024 * 1024)
     try:
-        with opener.open(request, timeout=timeout) as response:
-            content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            if content_type in ("text/html", "application/xhtml+xml"):
-                raise AddError(
-                    "That address gives a web page, not a PDF. Open it in a browser and copy the link of the PDF itself."
-                )
-            length = response.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) > limit:
-                raise AddError(f"The file is {int(length) / 1024 / 1024:.0f} MB; the limit is {max_mb} MB.")
-            buffer = io.BytesIO()
-            while True:
-                if time.monotonic() > deadline:
-                    raise AddError(f"The download took longer than {timeout:.0f} seconds; try again later or upload the file.")
-                block = response.read1(64 * 1024)  # what has arrived, so the deadline is checked often
-                if not block:
-                    break
-                buffer.write(block)
-                if buffer.tell() > limit:
-                    raise AddError(f"The file is larger than the limit of {max_mb} MB.")
-            name = _name_from_response(response.headers, response.geturl() or url)
-    except AddError:
-        raise
-    except urllib.error.HTTPError as exc:
-        if 300 <= exc.code < 400:  # urllib refuses redirects to ftp:, file: and the like before asking our handler
-            raise AddError("The address redirects to something other than a web address; give the PDF's own link.") from None
-        raise AddError(f"The server answered {exc.code} {exc.reason} for that address; check the link.") from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason if isinstance(exc.reason, str) else getattr(exc.reason, "strerror", None) or exc.reason
-        raise AddError(f"The address could not be reached ({reason}). Check the link and the network.") from None
-    except TimeoutError:
-        raise AddError(f"The server did not answer within {timeout:.0f} seconds; try again later or upload the file.") from None
-    except OSError as exc:
-        raise AddError(f"The download failed ({exc}).") from None
-    data = buffer.getvalue()
-    if content_type not in _PDF_TYPES and PDF_MAGIC not in data[:1024]:
-        raise AddError(f"That address gives a {content_type} file, not a PDF.")
+        data, name, _ = fetch_pdf(url, policy)
+    except FetchRefused as exc:
+        raise AddError(str(exc)) from None
     check_pdf(data, max_mb=max_mb)
     return data, name
 
@@ -221,14 +174,15 @@ def check_details(details: ReportDetails) -> ReportDetails:
     )
 
 
-def add_report(corpus_dir: Path, source: str | Path, details: ReportDetails = ReportDetails(), *, max_mb: int) -> AddedReport:
+def add_report(corpus_dir: Path, source: str | Path, details: ReportDetails = ReportDetails(), *, max_mb: int,
+               policy: FetchPolicy | None = None) -> AddedReport:
     """Add a PDF from a local path, or from an address (anything with "://"), to the corpus.
 
     Raises:
         AddError: see :func:`add_from_url`, :func:`store_pdf` and :func:`check_details`.
     """
     if "://" in str(source):
-        return add_from_url(corpus_dir, str(source), details, max_mb=max_mb)
+        return add_from_url(corpus_dir, str(source), details, max_mb=max_mb, policy=policy)
     details = check_details(details)
     path = Path(source)
     if not path.is_file():
@@ -238,7 +192,8 @@ def add_report(corpus_dir: Path, source: str | Path, details: ReportDetails = Re
     return _store_with_details(corpus_dir, path.read_bytes(), path.name, details, max_mb)
 
 
-def add_from_url(corpus_dir: Path, url: str, details: ReportDetails = ReportDetails(), *, max_mb: int) -> AddedReport:
+def add_from_url(corpus_dir: Path, url: str, details: ReportDetails = ReportDetails(), *, max_mb: int,
+                 policy: FetchPolicy | None = None) -> AddedReport:
     """Download a PDF over http(s) into the corpus and record its details.
 
     The published url defaults to the address it came from, so links open the publisher's copy
@@ -248,7 +203,7 @@ def add_from_url(corpus_dir: Path, url: str, details: ReportDetails = ReportDeta
         AddError: see :func:`download_pdf`, :func:`store_pdf` and :func:`check_details`.
     """
     details = check_details(details)
-    data, name = download_pdf(url, max_mb=max_mb)
+    data, name = download_pdf(url, max_mb=max_mb, policy=policy)
     if not details.url:
         details = ReportDetails(details.title, details.board, details.year, details.review_type, url.strip())
     return _store_with_details(corpus_dir, data, name, details, max_mb)
@@ -259,27 +214,6 @@ def _store_with_details(corpus_dir: Path, data: bytes, name: str, details: Repor
     if any((details.title, details.board, details.year, details.review_type, details.url)):
         record_details(corpus_dir, added.file, details)
     return added
-
-
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects only to http(s), never to ftp or file addresses."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if urllib.parse.urlsplit(newurl).scheme not in ("http", "https"):
-            raise AddError("The address redirects to something other than a web address; give the PDF's own link.")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def _name_from_response(headers, url: str) -> str:
-    disposition = headers.get("Content-Disposition") or ""
-    if disposition:
-        message = Message()
-        message["Content-Disposition"] = disposition
-        name = message.get_filename()
-        if name:
-            return name
-    name = PurePosixPath(urllib.parse.unquote(urllib.parse.urlsplit(url).path)).name
-    return name or "report.pdf"
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

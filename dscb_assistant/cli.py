@@ -120,9 +120,11 @@ def _ingest(settings: Settings, args) -> int:
 
 def _add(settings: Settings, args) -> int:
     from .add import ReportDetails, add_report
+    from .fetch import FetchPolicy
 
     details = ReportDetails(title=args.title, board=args.board, year=args.year, review_type=args.review_type, url=args.url)
-    added = add_report(settings.corpus_dir, args.source, details, max_mb=settings.max_file_mb)
+    added = add_report(settings.corpus_dir, args.source, details, max_mb=settings.max_file_mb,
+                       policy=FetchPolicy.from_settings(settings))
     where = Path(settings.corpus_dir) / added.file
     print(f"{'Stored' if added.new else 'Already stored'}: {where}")
     if args.no_ingest:

@@ -45,6 +45,13 @@ class Settings:
     # The app's "Add reports" page (uploads, downloads by link, ingest). Turn off with DSCB_ALLOW_ADDING=0
     # where the app is shared on a network and only administrators should change the library.
     allow_adding: bool = True
+    # "Add by link" (dscb_assistant/fetch.py): only public addresses, ever. DSCB_FETCH_ALLOW narrows it to
+    # these hosts and their subdomains, e.g. "gov.uk,nspcc.org.uk".
+    fetch_allow: str = ""
+    fetch_connect_timeout: float = 10.0
+    fetch_deadline: float = 60.0  # seconds for a whole download, redirects and slow servers included
+    # Tests only: also fetch from loopback (servers the test starts itself). Never set on a server.
+    fetch_loopback_for_tests: bool = False
     batch_size: int = 64
 
     @classmethod

@@ -6,6 +6,7 @@ import csv
 import http.server
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,12 @@ from dscb_assistant.add import (
     store_pdf,
 )
 
+from dscb_assistant.fetch import FetchPolicy
+
 from .pdfs import make_pdf, words
 
+# The test servers are on loopback, which the real policy refuses; this test-only switch lets them through.
+LOOPBACK = FetchPolicy(allow_loopback=True)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
@@ -160,11 +165,11 @@ def server():
 
 
 def test_download_pdf(server):
-    data, name = download_pdf(f"{server}/review.pdf", max_mb=1)
+    data, name = download_pdf(f"{server}/review.pdf", max_mb=1, policy=LOOPBACK)
     assert data == PDF and name == "review.pdf"
-    data, name = download_pdf(f"{server}/get?id=7", max_mb=1)
+    data, name = download_pdf(f"{server}/get?id=7", max_mb=1, policy=LOOPBACK)
     assert safe_file_name(name) == "Child-F-SCR.pdf"
-    assert download_pdf(f"{server}/to-pdf", max_mb=1)[0] == PDF
+    assert download_pdf(f"{server}/to-pdf", max_mb=1, policy=LOOPBACK)[0] == PDF
 
 
 @pytest.mark.parametrize("path, message", [
@@ -177,14 +182,19 @@ def test_download_pdf(server):
 ])
 def test_download_refusals(server, path, message):
     with pytest.raises(AddError, match=message):
-        download_pdf(f"{server}{path}", max_mb=1)
+        download_pdf(f"{server}{path}", max_mb=1, policy=LOOPBACK)
 
 
 def test_download_gives_up_after_the_timeout(server):
     started = time.monotonic()
     with pytest.raises(AddError, match="longer than|did not answer"):
-        download_pdf(f"{server}/slow.pdf", max_mb=1, timeout=0.5)
+        download_pdf(f"{server}/slow.pdf", max_mb=1, policy=replace(LOOPBACK, deadline=0.5))
     assert time.monotonic() - started < 2.5
+
+
+def test_download_refuses_the_test_server_without_the_test_only_switch(server):
+    with pytest.raises(AddError, match="loopback address"):
+        download_pdf(f"{server}/review.pdf", max_mb=1)
 
 
 @pytest.mark.parametrize("url", ["ftp://example.org/x.pdf", "file:///etc/passwd", "javascript:alert(1)", "example.org/x.pdf"])
@@ -195,11 +205,11 @@ def test_download_only_http(url):
 
 def test_unreachable_address_is_a_clear_error():
     with pytest.raises(AddError, match="could not be reached|did not answer"):
-        download_pdf("http://127.0.0.1:9/x.pdf", max_mb=1, timeout=2)
+        download_pdf("http://127.0.0.1:9/x.pdf", max_mb=1, policy=LOOPBACK)
 
 
 def test_add_report_from_url_records_its_address(server, tmp_path):
-    added = add_report(tmp_path, f"{server}/review.pdf", ReportDetails(year=2020), max_mb=1)
+    added = add_report(tmp_path, f"{server}/review.pdf", ReportDetails(year=2020), max_mb=1, policy=LOOPBACK)
     assert added.file == "review.pdf"
     assert read_csv(tmp_path)[0]["url"] == f"{server}/review.pdf"
 

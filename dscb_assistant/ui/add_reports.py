@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dscb_assistant import add
+from dscb_assistant.fetch import FetchPolicy
 from dscb_assistant.records import REVIEW_TYPES
 from dscb_assistant.ui.indexing import run_ingest, show_summary
 from dscb_assistant.ui.layout import PAGES
@@ -87,7 +88,8 @@ def _add_download(cfg, url: str, details) -> None:
         return
     try:
         with st.spinner("Downloading\u2026"):
-            stored = add.add_from_url(cfg.corpus_dir, url, details, max_mb=cfg.max_file_mb)
+            stored = add.add_from_url(cfg.corpus_dir, url, details, max_mb=cfg.max_file_mb,
+                                          policy=FetchPolicy.from_settings(cfg))
     except add.AddError as exc:
         st.error(_md(str(exc)))
         return
