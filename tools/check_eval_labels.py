@@ -1,24 +1,29 @@
 #!/usr/bin/env python3
-"""Check the evaluation files against the rendered sample corpus.
+"""Check the evaluation files against the rendered sample corpus and the real development PDFs.
 
 For every ``eval/questions/*.jsonl`` answer and ``eval/theme_labels/*.jsonl``
-label this checks that
+label (sample corpus), and every ``eval/realdev/questions.jsonl`` answer and
+``eval/realdev/known_items.jsonl`` item (the real PDFs in
+``../shared/realdev/pdfs``, skipped with a message when that folder is absent),
+this checks that
 
 * the JSON fields are present and well-typed (see ``corpus/sources/FORMAT.md``),
 * theme ids are known (read from ``dscb_assistant/data/themes.toml`` if it
   exists, otherwise from the table in ``../shared/themes.md``),
-* the named file exists in ``corpus/``,
-* the quote occurs in the pypdf-extracted text of the stated page (questions)
-  or of some page (theme labels).
+* the named file exists in ``corpus/`` (or the realdev folder),
+* the quote occurs in the pypdf-extracted text of the stated page (questions,
+  known items) or of some page (theme labels),
+* a known item marked ``verbatim`` occurs itself on its page.
 
-Text is compared after collapsing whitespace, dropping soft hyphens (U+00AD)
-and joining words hyphenated at line ends. Each failure is printed with the
+Text is compared after collapsing whitespace, dropping soft hyphens (U+00AD),
+making curly quotes and dashes plain and joining words hyphenated at line ends. Each failure is printed with the
 page(s) where the quote really is, if any. Exit status 1 on any failure.
 
 Usage::
 
     python tools/check_eval_labels.py               # all eval files
     python tools/check_eval_labels.py baby-k ...    # only eval files whose name contains these
+    python tools/check_eval_labels.py --realdev DIR # the real PDFs are somewhere else
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import json
 import re
 import sys
 import tomllib
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,6 +41,7 @@ from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = ROOT / "corpus"
+REALDEV_DIR = ROOT.parent / "shared" / "realdev" / "pdfs"
 EVAL_DIR = ROOT / "eval"
 THEMES_TOML = ROOT / "dscb_assistant" / "data" / "themes.toml"
 THEMES_MD = ROOT.parent / "shared" / "themes.md"
@@ -99,8 +106,12 @@ def load_theme_ids() -> tuple[set[str], Path]:
 # --------------------------------------------------------------------------
 
 
+_QUOTE_MARKS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+
+
 def _collapse(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace(SOFT_HYPHEN, "")).strip()
+    """Whitespace collapsed, soft hyphens dropped, curly quotes and dashes made plain."""
+    return re.sub(r"\s+", " ", text.replace(SOFT_HYPHEN, "").translate(_QUOTE_MARKS)).strip()
 
 
 def page_variants(text: str) -> tuple[str, str]:
@@ -120,13 +131,33 @@ def normalise_quote(quote: str) -> str:
     return _collapse(quote)
 
 
+class Pages(Sequence):
+    """Normalised text variants of each page of a PDF, each page extracted when first asked for
+    (a label names its page, so a 244-page guidance document is not read whole to check one)."""
+
+    def __init__(self, path: Path) -> None:
+        self._pages = PdfReader(path).pages
+        self._text: dict[int, tuple[str, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = range(len(self))[i]
+        if i not in self._text:
+            self._text[i] = page_variants(self._pages[i].extract_text() or "")
+        return self._text[i]
+
+
 @lru_cache(maxsize=None)
-def pdf_pages(name: str) -> tuple[tuple[str, str], ...] | None:
-    """Normalised text variants of each page of corpus/<name>, or None if missing."""
-    path = CORPUS_DIR / name
+def pdf_pages(name: str, folder: Path = CORPUS_DIR) -> Pages | None:
+    """Normalised text variants of each page of <folder>/<name>, or None if missing."""
+    path = Path(folder) / name
     if not path.is_file():
         return None
-    return tuple(page_variants(p.extract_text() or "") for p in PdfReader(path).pages)
+    return Pages(path)
 
 
 def pages_with(quote: str, pages: tuple[tuple[str, str], ...]) -> list[int]:
@@ -152,8 +183,9 @@ def near_pages(quote: str, pages: tuple[tuple[str, str], ...]) -> list[int]:
 class Checker:
     """Collects failures while checking eval files."""
 
-    def __init__(self, theme_ids: set[str]) -> None:
+    def __init__(self, theme_ids: set[str], corpus: Path = CORPUS_DIR) -> None:
         self.theme_ids = theme_ids
+        self.corpus = corpus
         self.failures = 0
         self.checked = 0
 
@@ -171,9 +203,11 @@ class Checker:
         n_words = len(quote.split())
         if not QUOTE_WORDS[0] <= n_words <= QUOTE_WORDS[1]:
             self.fail(where, f"quote has {n_words} words (want {QUOTE_WORDS[0]}-{QUOTE_WORDS[1]})")
-        pages = pdf_pages(file)
+        pages = pdf_pages(file, self.corpus)
         if pages is None:
-            return self.fail(where, f"corpus/{file} does not exist")
+            return self.fail(where, f"{self.corpus / file} does not exist")
+        if isinstance(page, int) and 1 <= page <= len(pages) and any(normalise_quote(quote) in v for v in pages[page - 1]):
+            return None  # on its page: no need to read the others
         found = pages_with(quote, pages)
         if page is None:
             if not found:
@@ -197,8 +231,8 @@ class Checker:
                           + f": {quote!r}")
         return None
 
-    def check_question_file(self, path: Path) -> None:
-        slug = path.stem
+    def check_question_file(self, path: Path, slug: str | None = None) -> None:
+        slug = slug or path.stem
         seen: set[str] = set()
         for lineno, rec in read_jsonl(path, self):
             where = f"{path.relative_to(ROOT)}:{lineno}"
@@ -231,6 +265,35 @@ class Checker:
                     self.fail(awhere, "'page' is missing")
                     continue
                 self.check_quote(awhere, ans.get("file"), ans.get("quote"), ans.get("page"))
+
+    def check_known_item_file(self, path: Path, slug: str) -> None:
+        """A remembered sentence or phrase: its quote is on its page, and so is the query when ``verbatim``."""
+        seen: set[str] = set()
+        for lineno, rec in read_jsonl(path, self):
+            where = f"{path.relative_to(ROOT)}:{lineno}"
+            kid = rec.get("id")
+            if not isinstance(kid, str) or not re.fullmatch(rf"{re.escape(slug)}-k\d+", kid):
+                self.fail(where, f"'id' should look like '{slug}-k1', got {kid!r}")
+            elif kid in seen:
+                self.fail(where, f"duplicate id {kid}")
+            seen.add(str(kid))
+            extra = set(rec) - {"id", "query", "file", "page", "quote", "verbatim"}
+            if extra:
+                self.fail(where, f"unexpected keys {sorted(extra)}")
+            query = rec.get("query")
+            if not isinstance(query, str) or not query.strip():
+                self.fail(where, "'query' must be a non-empty string")
+                continue
+            if not isinstance(rec.get("verbatim"), bool):
+                self.fail(where, "'verbatim' must be true or false")
+            self.check_quote(where, rec.get("file"), rec.get("quote"), rec.get("page"))
+            if rec.get("verbatim") is True:
+                pages = pdf_pages(str(rec.get("file")), self.corpus) or ()
+                page = rec.get("page")
+                on_page = isinstance(page, int) and 1 <= page <= len(pages) and any(
+                    normalise_quote(query) in v for v in pages[page - 1])
+                if not on_page:
+                    self.fail(where, f"query marked verbatim is not on page {rec.get('page')}: {query!r}")
 
     def check_label_file(self, path: Path) -> None:
         for lineno, rec in read_jsonl(path, self):
@@ -270,9 +333,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("only", nargs="*",
                         help="check only eval files whose name contains one of these")
+    parser.add_argument("--realdev", type=Path, default=REALDEV_DIR,
+                        help=f"folder of the real development PDFs (default {REALDEV_DIR})")
     args = parser.parse_args(argv)
     theme_ids, source = load_theme_ids()
     checker = Checker(theme_ids)
+    real_failures = check_realdev(args.realdev, theme_ids) if not args.only or "realdev" in args.only else 0
+    if args.only == ["realdev"]:
+        return 1 if real_failures else 0
 
     def wanted(path: Path) -> bool:
         return not args.only or any(s in path.name for s in args.only)
@@ -286,7 +354,23 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(qfiles)} question file(s), {len(lfiles)} label file(s), "
           f"{checker.checked} quote(s) checked, {len(theme_ids)} theme ids from "
           f"{source}; {checker.failures} failure(s)")
-    return 1 if checker.failures else 0
+    return 1 if checker.failures or real_failures else 0
+
+
+def check_realdev(folder: Path, theme_ids: set[str]) -> int:
+    """Check eval/realdev against the real PDFs; the number of failures (0, with a note, when the PDFs are absent)."""
+    questions = EVAL_DIR / "realdev" / "questions.jsonl"
+    known = EVAL_DIR / "realdev" / "known_items.jsonl"
+    if not Path(folder).is_dir():
+        print(f"SKIP eval/realdev: the real development PDFs are not at {folder} (give --realdev DIR)")
+        return 0
+    checker = Checker(theme_ids, corpus=Path(folder))
+    if questions.exists():
+        checker.check_question_file(questions, slug="realdev")
+    if known.exists():
+        checker.check_known_item_file(known, slug="realdev")
+    print(f"eval/realdev against {folder}: {checker.checked} quote(s) checked; {checker.failures} failure(s)")
+    return checker.failures
 
 
 if __name__ == "__main__":
