@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -169,81 +168,6 @@ def report_themes(
                 scores.setdefault(tag.theme_id, []).append(tag.score)
     found = [ReportTheme(t, len(s), sum(s) / len(s)) for t, s in scores.items() if len(s) >= min_passages]
     return tuple(sorted(found, key=lambda r: (-r.passages, -r.score, r.theme_id)))
-
-
-def evaluate_tagging(passages: Sequence, labels_dir: Path) -> str:
-    """Precision and recall of the passages' theme tags against labelled quotes, as a table.
-
-    Args:
-        passages: indexed passages (anything with ``file``, ``text`` and ``themes``).
-        labels_dir: a folder of ``*.jsonl`` files, one ``{"file", "quote", "themes"}`` per line;
-            a label is compared with the themes of the passage(s) holding its quote.
-    """
-    from .evaluate import Answer, answers_in
-
-    by_file: dict[str, list] = {}
-    for passage in passages:
-        by_file.setdefault(passage.file, []).append(passage)
-    themes = load_themes()
-    # theme -> [true positives, false positives, false negatives], for the labelled paragraph
-    # itself (the tagger's accuracy) and for the passage(s) holding it (what filters see).
-    paragraph_counts: dict[str, list[int]] = {}
-    passage_counts: dict[str, list[int]] = {}
-    labels = unmatched = 0
-    for path in sorted(Path(labels_dir).glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            labels += 1
-            answer = (Answer(row["file"], 0, row["quote"]),)
-            holding = [p for p in by_file.get(row["file"], []) if answers_in(p, answer)]
-            if not holding:
-                unmatched += 1
-                continue
-            want = set(row["themes"])
-            paragraph = _paragraph_holding(holding[0].text, row["quote"])
-            _tally(paragraph_counts, {t.theme_id for t in tag_text(paragraph, themes)}, want)
-            _tally(passage_counts, {t for p in holding for t in p.themes}, want)
-    lines = [
-        f"Theme tagging on {labels - unmatched} labelled paragraphs ({unmatched} quotes not found in the index)",
-        "",
-        "| theme | tagged right | tagged wrongly | missed | precision | recall |",
-        "|---|---|---|---|---|---|",
-    ]
-    for theme_id, tally in sorted(paragraph_counts.items()):
-        lines.append(_row(theme_id, tally))
-    lines.append(_row("**all themes, labelled paragraph**", _total(paragraph_counts)))
-    lines.append(_row("**all themes, passage holding it**", _total(passage_counts)))
-    lines.append("")
-    lines.append("A passage often joins several paragraphs, so it carries the themes of its neighbours too; "
-                 "the labels describe one paragraph.")
-    return "\n".join(lines)
-
-
-def _paragraph_holding(text: str, quote: str) -> str:
-    norm = " ".join(quote.split()).lower()
-    for paragraph in text.split("\n\n"):
-        if norm[:40] in " ".join(paragraph.split()).lower():
-            return paragraph
-    return text
-
-
-def _tally(counts: dict[str, list[int]], got: set[str], want: set[str]) -> None:
-    for theme_id in got | want:
-        tally = counts.setdefault(theme_id, [0, 0, 0])
-        tally[0 if theme_id in got & want else 1 if theme_id in got else 2] += 1
-
-
-def _total(counts: dict[str, list[int]]) -> list[int]:
-    return [sum(c[i] for c in counts.values()) for i in range(3)]
-
-
-def _row(name: str, tally: list[int]) -> str:
-    tp, fp, fn = tally
-    precision = f"{tp / (tp + fp):.2f}" if tp + fp else "-"
-    recall = f"{tp / (tp + fn):.2f}" if tp + fn else "-"
-    return f"| {name} | {tp} | {fp} | {fn} | {precision} | {recall} |"
 
 
 _WORD_START = re.compile(r"(?<!\w)\w")

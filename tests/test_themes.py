@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from dscb_assistant.errors import DscbError
+from dscb_assistant.evaluate import evaluate_tagging
 from dscb_assistant.themes import (
     TOXIC_TRIO,
     Theme,
     ThemeDataError,
     ThemeScore,
     add_toxic_trio,
-    evaluate_tagging,
     load_themes,
     report_themes,
     tag_text,
