@@ -61,6 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--theme", dest="themes", action="append", metavar="THEME", help="theme id (repeatable)")
     search.add_argument("--per-report", type=int, default=None, help="at most this many passages per report (0: no cap)")
     search.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid", help=argparse.SUPPRESS)
+
+    recs = commands.add_parser("recommendations", help="every recommendation in every report, verbatim, grouped "
+                               "with the near-identical ones of other reviews")
+    recs.add_argument("--index", type=Path, help="index folder (default: index/)")
+    recs.add_argument("--json", action="store_true", help="one JSON object per recommendation per line")
+    recs.add_argument("--agency", dest="agency_kinds", action="append", metavar="KIND",
+                      help="kind of agency addressed (repeatable), e.g. Police, Health")
+    recs.add_argument("--theme", dest="themes", action="append", metavar="THEME", help="theme id (repeatable)")
+    recs.add_argument("--year-from", type=int)
+    recs.add_argument("--year-to", type=int)
     return parser
 
 
@@ -74,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             return _ingest(settings, args)
         if args.command == "add":
             return _add(settings, args)
+        if args.command == "recommendations":
+            return _recommendations(settings, args)
         return _search(settings, args)
     except DscbError as exc:
         print(f"error: {terminal(str(exc), one_line=True)}", file=sys.stderr)
@@ -210,5 +222,50 @@ def _search(settings: Settings, args) -> int:
         print(f"   {terminal(hit.link, one_line=True)}")
         for copy in hit.also_in:
             print(terminal(f"   nearly the same text is also in: {copy.report.title}, p. {copy.passage.page} ({copy.link})", one_line=True))
+        print()
+    return 0
+
+
+def _recommendations(settings: Settings, args) -> int:
+    from .recommendations import AGENCY_KINDS, RecommendationFilter, find_recommendations, groups, select, years_made
+    from .search import Searcher
+
+    kinds = {name.lower(): name for name, _ in AGENCY_KINDS}
+    unknown = [k for k in args.agency_kinds or () if k.lower() not in kinds]
+    if unknown:
+        print(f"error: unknown agency kind {unknown[0]!r}; choose from: {', '.join(kinds.values())}", file=sys.stderr)
+        return 2
+    searcher = Searcher(settings)  # for the index and its one rule for links
+    reports = searcher.reports
+    found = find_recommendations(searcher.passages, reports)
+    wanted = RecommendationFilter(agency_kinds=tuple(kinds[k.lower()] for k in args.agency_kinds or ()),
+                                  themes=tuple(args.themes or ()), year_from=args.year_from, year_to=args.year_to)
+    chosen = select(found, reports, wanted)
+    if args.json:
+        for recommendation in chosen:
+            link = searcher.link(reports[recommendation.file], recommendation.page)
+            print(json.dumps(recommendation.to_json(reports[recommendation.file], link), ensure_ascii=False))
+        return 0
+    if not chosen:
+        print("No recommendations found." + (" Try fewer filters." if wanted != RecommendationFilter() else ""))
+        return 0
+    gathered = groups(chosen, reports)
+    print(f"{len(chosen)} recommendations from {len({r.file for r in chosen})} reports; "
+          f"{sum(1 for g in gathered if len({m.file for m in g}) > 1)} made again in other reviews\n")
+    for members in gathered:
+        if len({m.file for m in members}) > 1:
+            print(f"Made in {years_made(members, reports)}:")
+        for recommendation in members:
+            report = reports[recommendation.file]
+            pages = f"p. {recommendation.page}" + (f"-{recommendation.page_end}" if recommendation.page_end != recommendation.page else "")
+            print(f"- {terminal(report.title, one_line=True)} ({report.year or 'year unknown'}), {pages}")
+            if recommendation.agency:
+                print(f"  To: {terminal(recommendation.agency, one_line=True)}")
+            if recommendation.lead_in:
+                print(textwrap.fill(terminal(recommendation.lead_in, one_line=True), width=100,
+                                    initial_indent="  ", subsequent_indent="  "))
+            quoted = terminal(recommendation.text, one_line=True)
+            print(textwrap.fill(f"\u201c{quoted}\u201d", width=100, initial_indent="  ", subsequent_indent="  "))
+            print(f"  {terminal(searcher.link(report, recommendation.page), one_line=True)}")
         print()
     return 0
