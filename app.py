@@ -18,6 +18,7 @@ pages = [
     st.Page(PAGES["ask"], title="Ask", icon=":material/forum:", default=True),
     st.Page(PAGES["themes"], title="Browse themes", icon=":material/label:"),
     st.Page(PAGES["reports"], title="Reports library", icon=":material/library_books:"),
+    st.Page(PAGES["recommendations"], title="Recommendations", icon=":material/checklist:"),
     st.Page(PAGES["collection"], title=f"Collection ({collected_count})" if collected_count else "Collection",
             icon=":material/bookmarks:"),
 ]

@@ -261,3 +261,92 @@ def test_realdev_recommendations_are_verbatim(tmp_path):
     assert any("stability and capacity of the workforce" in r["text"]
                for r in per_file["ofsted-ilacs-cambridgeshire-2024.pdf"])  # "What needs to improve?"
     assert not any("action should be taken to prevent future deaths" in r["text"] for r in found)  # the form's words
+
+
+# -- the app's page ---------------------------------------------------------------------------------------
+HOSTILE = 'The Board should stop <img src=x onerror=alert(1)> and *this* [link](javascript:alert(1)) at once.'
+
+
+@pytest.fixture(scope="module")
+def page_library(tmp_path_factory) -> tuple[Path, Path]:
+    from dscb_assistant.ingest import ingest
+    from dscb_assistant.settings import Settings
+
+    from .conftest import write_reports_csv
+    from .pdfs import make_pdf, words
+
+    root = tmp_path_factory.mktemp("recs-app")
+    corpus = root / "corpus"
+    make_pdf(corpus / "old.pdf", [
+        ["# 1. Findings", "1.1 " + words(60)],
+        ["# 2. Recommendations", "2.1 Testshire Police should record the name and date of birth of every adult living "
+         "in a household where a baby is at risk.", "2.2 " + HOSTILE],
+    ], page_numbers=True)
+    make_pdf(corpus / "new.pdf", [
+        ["# 5. Recommendations", "5.1 Health visitors should record the name and date of birth of every adult living "
+         "in the household of a new baby.", "5.2 Schools should teach pupils about online safety every term."],
+    ], page_numbers=True)
+    write_reports_csv(corpus, [
+        {"file": "old.pdf", "title": "Review of Baby One", "board": "Testshire", "year": "2012",
+         "review_type": "serious case review", "url": "https://example.org/old.pdf"},
+        {"file": "new.pdf", "title": "Review of Baby Two", "board": "Testshire", "year": "2021",
+         "review_type": "learning review", "url": ""},
+    ])
+    ingest(Settings(corpus_dir=corpus, index_dir=root / "index", embedder=HASH_EMBEDDER, workers=1, file_timeout=60))
+    return corpus, root / "index"
+
+
+@pytest.fixture
+def recommendations_page(page_library, monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from dscb_assistant.ui import resources
+
+    corpus, index = page_library
+    monkeypatch.setenv("DSCB_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("DSCB_INDEX_DIR", str(index))
+    monkeypatch.setenv("DSCB_EMBEDDER", HASH_EMBEDDER)
+    monkeypatch.setenv("DSCB_WORKERS", "1")
+    monkeypatch.setattr(resources, "STATIC_DIR", tmp_path / "static" / "corpus")
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60).run()
+    app.switch_page("dscb_assistant/ui/recommendations.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def quotes(app) -> list[str]:
+    import html
+
+    return [html.unescape(re.search(r'class="dscb-quote">(.*?)</div>', m.value, re.S).group(1))
+            for m in app.markdown if 'class="dscb-quote"' in m.value]
+
+
+def test_page_quotes_every_recommendation_and_gathers_the_repeated_one(recommendations_page):
+    app = recommendations_page
+    shown = quotes(app)
+    assert len(shown) == 4
+    assert "2.1 Testshire Police should record the name and date of birth of every adult living in a household where " \
+           "a baby is at risk." in shown
+    assert any(m.value.startswith(":material/repeat: **Made in 2012 and 2021**") for m in app.markdown)
+    assert any('href="https://example.org/old.pdf#page=2"' in m.value for m in app.markdown)
+    assert any("Addressed to: Testshire Police" in m.value for m in app.markdown)
+
+
+def test_page_escapes_report_text(recommendations_page):
+    cards = [m.value for m in recommendations_page.markdown if 'class="dscb-quote"' in m.value]
+    hostile = next(c for c in cards if "onerror" in c)
+    assert "<img" not in hostile and "&lt;img src=x onerror=alert(1)&gt;" in hostile
+    assert "javascript:" not in hostile and "*this*" not in hostile  # no live link, no emphasis
+    assert f"2.2 {HOSTILE}" in quotes(recommendations_page)  # and still shown exactly as written
+
+
+def test_page_filters_by_agency_years_and_repetition(recommendations_page):
+    app = recommendations_page
+    app.multiselect(key="recs-agency").set_value(["Police"]).run()
+    assert [q[:30] for q in quotes(app)] == ["2.1 Testshire Police should re"]
+    app.multiselect(key="recs-agency").set_value([]).run()
+    app.slider(key="recs-years").set_value((2020, 2021)).run()
+    assert len(quotes(app)) == 2 and all(q.startswith("5.") for q in quotes(app))
+    app.slider(key="recs-years").set_value((2012, 2021)).run()
+    app.toggle(key="recs-repeated").set_value(True).run()
+    assert sorted(q[:3] for q in quotes(app)) == ["2.1", "5.1"]

@@ -8,6 +8,7 @@ PAGES = {
     "ask": "dscb_assistant/ui/ask.py",
     "themes": "dscb_assistant/ui/themes.py",
     "reports": "dscb_assistant/ui/reports.py",
+    "recommendations": "dscb_assistant/ui/recommendations.py",
     "collection": "dscb_assistant/ui/collection.py",
     "add": "dscb_assistant/ui/add_reports.py",
 }
