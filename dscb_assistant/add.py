@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import os
 import re
-import tempfile
 import unicodedata
 import urllib.parse
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .errors import DscbError
+from . import reports_csv
+from .durable import write_atomically
+from .errors import DscbError, storage_error
 from .fetch import PDF_MAGIC, FetchPolicy, FetchRefused, fetch_pdf
 from .ingest import file_sha256
-from .metadata import CSV_COLUMNS, CSV_NAME, normalise_review_type
+from .metadata import normalise_review_type
 from .records import REVIEW_TYPES
 
 
@@ -83,7 +81,7 @@ def store_pdf(corpus_dir: Path, data: bytes, name: str, *, max_mb: int) -> Added
     try:
         corpus_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise AddError(f"The corpus folder {corpus_dir} cannot be created ({exc.strerror}).") from None
+        raise AddError(str(storage_error(exc, "create the corpus folder"))) from None
     root = corpus_dir.resolve()
     file = safe_file_name(name)
     stem = file[:-4]
@@ -99,7 +97,7 @@ def store_pdf(corpus_dir: Path, data: bytes, name: str, *, max_mb: int) -> Added
             continue
         _write_atomically(target, data)
         return AddedReport(candidate, target, new=True)
-    raise AddError(f"Too many files named like {file} in {corpus_dir}; rename the PDF and try again.")
+    raise AddError(f"Too many files named like {file} in the corpus folder; rename the PDF and try again.")
 
 
 def download_pdf(url: str, *, max_mb: int, policy: FetchPolicy | None = None) -> tuple[bytes, str]:
@@ -126,16 +124,9 @@ def record_details(corpus_dir: Path, file: str, details: ReportDetails) -> None:
 
     Raises:
         AddError: a year that is not four digits, or an unknown review type.
+        DscbError: the existing reports.csv cannot be read, or the corpus folder cannot be written.
     """
     details = check_details(details)
-    path = Path(corpus_dir) / CSV_NAME
-    rows: list[dict[str, str]] = []
-    columns = list(CSV_COLUMNS)
-    if path.exists():
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            columns += [c for c in (reader.fieldnames or []) if c and c not in columns]
-            rows = [dict(row) for row in reader]
     given = {
         "title": details.title,
         "board": details.board,
@@ -143,17 +134,10 @@ def record_details(corpus_dir: Path, file: str, details: ReportDetails) -> None:
         "review_type": details.review_type,
         "url": details.url,
     }
-    for row in rows:
-        if (row.get("file") or "").replace("\\", "/").lstrip("./") == file:
-            row.update({k: v for k, v in given.items() if v})
-            break
-    else:
-        rows.append({"file": file, **given})
-    handle = io.StringIO()
-    writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({c: _inert_in_spreadsheets(row.get(c) or "") for c in columns} for row in rows)
-    _write_atomically(path, handle.getvalue().encode("utf-8"))
+    try:
+        reports_csv.update_row(Path(corpus_dir), file, given)
+    except OSError as exc:
+        raise storage_error(exc, f"write {reports_csv.CSV_NAME} in the corpus folder") from None
 
 
 def check_details(details: ReportDetails) -> ReportDetails:
@@ -218,26 +202,14 @@ def _store_with_details(corpus_dir: Path, data: bytes, name: str, details: Repor
 
 def _write_atomically(target: Path, data: bytes) -> None:
     # A hidden temporary name: ingest skips dot-files, so it never reads a half-written PDF.
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
+        write_atomically(target, data)
     except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise AddError(f"Could not write {target} ({exc.strerror or exc}).") from None
+        raise AddError(str(storage_error(exc, f"store {target.name} in the corpus folder"))) from None
 
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _inert_in_spreadsheets(value: str) -> str:
-    """A value Excel would run as a formula ("=HYPERLINK(...)") gets a leading apostrophe, which
-    spreadsheets show as text and metadata.read_reports_csv removes again."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def _one_line(text: str) -> str:

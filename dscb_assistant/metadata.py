@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import reports_csv
 from .clean import looks_like_heading
-from .errors import DscbError
 from .records import REVIEW_TYPES, DocumentInfo, ReportMeta
-
-CSV_NAME = "reports.csv"
-CSV_COLUMNS = ("file", "title", "board", "year", "review_type", "url")
+from .reports_csv import CSV_COLUMNS, CSV_NAME  # noqa: F401 - callers import them from here too
 
 _BOARD = re.compile(
     r"\b((?:[A-Z][\w'&-]*\s+){1,5}(?:Local\s+)?Safeguarding\s+(?:Children\s+)?(?:Board|Partnership|Partners|"
@@ -68,44 +65,31 @@ def read_reports_csv(corpus_dir: Path) -> tuple[dict[str, dict[str, str]], list[
     """Rows of ``corpus/reports.csv`` keyed by file path relative to the corpus, and warnings about bad rows.
 
     Raises:
-        DscbError: the CSV exists but has no ``file`` column.
+        DscbError: the CSV exists but cannot be read, or has no ``file`` column.
     """
-    path = corpus_dir / CSV_NAME
-    if not path.exists():
-        return {}, []
+    table = reports_csv.read(Path(corpus_dir) / CSV_NAME)
     rows: dict[str, dict[str, str]] = {}
     warnings: list[str] = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-        if "file" not in header:
-            raise DscbError(f"{path}: the first row must name the columns, starting with 'file' ({', '.join(CSV_COLUMNS)})")
-        for line, row in enumerate(reader, start=2):
-            row = {(k or "").strip().lower(): _cell(v) for k, v in row.items() if k}
-            name = row.get("file", "").replace("\\", "/").lstrip("./")
-            if not name:
-                warnings.append(f"{CSV_NAME} line {line}: no file name; row ignored")
-                continue
-            if row.get("year") and not re.fullmatch(r"\d{4}", row["year"]):
-                warnings.append(f"{CSV_NAME} line {line}: year {row['year']!r} is not a four-digit year; ignored")
-                row["year"] = ""
-            if row.get("review_type") and normalise_review_type(row["review_type"]) is None:
-                warnings.append(
-                    f"{CSV_NAME} line {line}: review_type {row['review_type']!r} is not one of {', '.join(REVIEW_TYPES)}; "
-                    "using 'other'"
-                )
-                row["review_type"] = "other"
-            if row.get("url") and not re.match(r"https?://", row["url"], re.IGNORECASE):
-                warnings.append(f"{CSV_NAME} line {line}: url {row['url']!r} is not an http(s) address; ignored")
-                row["url"] = ""
-            rows[name] = row
+    for line, cells in zip(table.lines, table.rows):
+        row = {k: v.strip() for k, v in cells.items()}
+        name = reports_csv.file_key(row.get("file", ""))
+        if not name:
+            warnings.append(f"{CSV_NAME} line {line}: no file name; row ignored")
+            continue
+        if row.get("year") and not re.fullmatch(r"\d{4}", row["year"]):
+            warnings.append(f"{CSV_NAME} line {line}: year {row['year']!r} is not a four-digit year; ignored")
+            row["year"] = ""
+        if row.get("review_type") and normalise_review_type(row["review_type"]) is None:
+            warnings.append(
+                f"{CSV_NAME} line {line}: review_type {row['review_type']!r} is not one of {', '.join(REVIEW_TYPES)}; "
+                "using 'other'"
+            )
+            row["review_type"] = "other"
+        if row.get("url") and not re.match(r"https?://", row["url"], re.IGNORECASE):
+            warnings.append(f"{CSV_NAME} line {line}: url {row['url']!r} is not an http(s) address; ignored")
+            row["url"] = ""
+        rows[name] = row
     return rows, warnings
-
-
-def _cell(value) -> str:
-    text = (value if isinstance(value, str) else "").strip()
-    # add.py protects values that spreadsheets would run as formulas with a leading apostrophe.
-    return text[1:] if text[:2] in ("'=", "'+", "'-", "'@") else text
 
 
 def normalise_review_type(value: str) -> str | None:
