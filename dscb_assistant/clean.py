@@ -11,6 +11,7 @@ from collections.abc import Sequence
 EDGE_LINES = 3  # how many lines at the top and bottom of a page may be running headers or footers
 SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074-\u2079"  # as a regex character range
 
+_ODD_SPACES = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")  # shown as a plain space
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 _PAGE_NUMBER = re.compile(
     r"""^(
@@ -34,32 +35,29 @@ _BULLET = re.compile(r"^(?:[\u2022\u25aa\u25cf\u25e6\u25a0\u25a1\u27a2\u2713\u20
 _FOOTNOTE_START = re.compile(rf"[{SUPERSCRIPTS}]+\s?\S")
 _SENTENCE_END = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*\d{0,2}$")
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
-# Left halves that keep their hyphen when a word is split across lines ("non-mobile", "self-harm").
-_KEEP_HYPHEN_PREFIXES = frozenset(
-    "non self co multi inter intra pre post anti ex well ill cross semi half long short high low "
-    "part full one two three four five six seven eight nine ten under over step mid sub pro "
-    "counter extra re de great grand father mother foster kinship face follow child young".split()
-)
 
 
 _FUNCTION_WORDS = frozenset("a an the and or but of to in on at by for with about from as into than that which who".split())
 
 
-def normalise(text: str) -> str:
-    """Unicode NFKC (ligatures, odd spaces), invisible characters removed, line ends unified."""
+def prepare(text: str) -> str:
+    """The page's own text with only invisible characters and line-end forms changed.
+
+    No NFKC, no superscripts dropped: what a card shows must be what the PDF says ("½", "10m²").
+    Folding for search is :func:`search_text`'s job.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # A footnote marker stuck to a word ("in 2013\u00b9") would become part of it ("20131"): drop it.
-    text = re.sub(rf"(?<=[^\s])[{SUPERSCRIPTS}]+", "", text)
     # A line opening with a superscript number is a footnote: its own paragraph, never glued to the text above.
     text = re.sub(rf"\n(?=[{SUPERSCRIPTS}]+\s?\S)", "\n\n", text)
     text = text.replace("\u00ad\n", "").replace("\u00ad", "")  # soft hyphens are never printed text
-    # NFKC everything but a footnote's own number, which stays superscript so chunking knows it.
-    lines = []
-    for line in text.split("\n"):
-        marker = re.match(rf"[{SUPERSCRIPTS}]+", line)
-        head = marker.group(0) if marker else ""
-        lines.append(head + unicodedata.normalize("NFKC", line[len(head):]))
-    return "\n".join(lines).translate(_INVISIBLE).replace("\t", " ")
+    return _ODD_SPACES.sub(" ", text.translate(_INVISIBLE))
+
+
+def search_text(text: str) -> str:
+    """The form of a passage the ranking reads (BM25 and embedding), never shown: NFKC (ligatures,
+    fractions, odd spaces), footnote markers stuck to a word dropped ("2013¹" is "2013", not "20131")."""
+    text = re.sub(rf"(?<=[^\s])[{SUPERSCRIPTS}]+", "", text)
+    return unicodedata.normalize("NFKC", text)
 
 
 def clean_pages(raw_pages: Sequence[str]) -> list[str]:
@@ -67,7 +65,7 @@ def clean_pages(raw_pages: Sequence[str]) -> list[str]:
 
     Returns one string per page: its paragraphs, each on one line, separated by a blank line.
     """
-    pages = [[re.sub(r" {2,}", " ", line).strip() for line in normalise(p).split("\n")] for p in raw_pages]
+    pages = [[re.sub(r" {2,}", " ", line).strip() for line in prepare(p).split("\n")] for p in raw_pages]
     boilerplate = _repeating_edge_lines(pages)
     vocabulary = _vocabulary(pages)
     paragraphs = []
@@ -99,11 +97,13 @@ def _edge_keys(line: str, page_number: int) -> set[str]:
     text = re.sub(r"\s+", " ", line.lower()).strip()
     keys = {text}
     # A leading number followed by "." is a numbered heading ("5. Findings"), not a page number.
-    match = re.search(r"^(?:page\s*)?(\d{1,4})\b(?![.:)]\s*\S)", text) or re.search(
-        r"\b(?:page\s*)?(\d{1,4})(?:\s*(?:of|/)\s*\d+)?$", text
-    )
-    if match:
-        keys.add(f"#{re.sub(r'[0-9]+', '#', text)}@{page_number - int(match.group(1))}")
+    leading = re.search(r"^(?:page\s*)?(\d{1,4})\b(?![.:)]\s*\S)", text)
+    trailing = re.search(r"\b(?:page\s*)?(\d{1,4})(?:\s*(?:of|/)\s*\d+)?$", text)
+    masked = re.sub(r"[0-9]+", "#", text)
+    # Either may be the page number ("11 to 15 December 2023 2" carries dates first, the page last).
+    for where, match in (("<", leading), (">", trailing)):
+        if match:
+            keys.add(f"#{where}{masked}@{page_number - int(match.group(1))}")
     return keys
 
 
@@ -161,11 +161,13 @@ def _drop_contents_lines(lines: list[str]) -> list[str]:
     numbered_ends = [line for line in filled if _ENDS_IN_NUMBER.search(line) and len(line.split()) <= 14]
     contents_page = len(leaders) >= 3 and len(leaders) >= 0.4 * len(filled)
     contents_page |= len(numbered_ends) >= 5 and len(numbered_ends) >= 0.6 * len(filled)
+    if not contents_page:
+        return lines  # leader lines elsewhere ("Signed ........") are the report's text: removing one splices paragraphs
     kept = []
     for line in lines:
         if _LEADER.search(line):
             continue
-        if contents_page and line and (
+        if line and (
             _ENDS_IN_NUMBER.search(line) or (len(line.split()) <= 14 and not _SENTENCE_END.search(line))
         ):
             continue  # titles that wrapped onto a second contents line, "Contents", "Page"
@@ -261,9 +263,7 @@ def _join_lines(lines: list[str], vocabulary: set[str]) -> str:
 
 
 def _keep_hyphen(left: str, right: str, vocabulary: set[str]) -> bool:
+    """A line-end hyphen is the report's own ("risk-taking", "well-being") unless the joined word is
+    printed unhyphenated elsewhere in the report and the hyphenated form is not ("safe-" + "guarding")."""
     joined, hyphenated = (left + right).lower(), f"{left}-{right}".lower()
-    if hyphenated in vocabulary and joined not in vocabulary:
-        return True
-    if joined in vocabulary:
-        return False
-    return left.lower() in _KEEP_HYPHEN_PREFIXES
+    return not (joined in vocabulary and hyphenated not in vocabulary)

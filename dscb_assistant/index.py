@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 
 from . import lexical
+from .clean import search_text
 from .errors import IndexMismatchError, IndexMissingError, IngestBusyError
 from .records import DocumentInfo, Passage, ReportMeta
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: passages show the PDF's own text; BM25 and vectors read its folded search text
 CURRENT = "current"  # symlink to the live build; replaced atomically
 BUILDS = "builds"
 LOCK = ".ingest.lock"
@@ -208,7 +209,7 @@ def open_search_structures(contents: IndexContents):
 def _lexical_text(passage: Passage, reports: dict[str, ReportMeta]) -> str:
     # The section heading and report title carry words the paragraph itself often leaves out.
     report = reports.get(passage.file)
-    return " ".join(filter(None, [report.title if report else "", passage.section, passage.text]))
+    return search_text(" ".join(filter(None, [report.title if report else "", passage.section, passage.text])))
 
 
 def _vector_index(vectors: np.ndarray):

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import index as index_store
 from .chunk import chunk_pages
-from .clean import clean_pages
+from .clean import clean_pages, search_text
 from .errors import DscbError, IndexMismatchError, IndexMissingError
 from .extract import read_pdf
 from .isolation import Failed, run_isolated
@@ -140,7 +140,7 @@ def ingest(
                     problems.append(Problem(file, result.reason))
                 else:
                     extracted[file] = result
-                    vectors.add(p.text for p in result.passages)  # embedded by a thread while the workers read on
+                    vectors.add(search_text(p.text) for p in result.passages)  # embedded by a thread while the workers read on
                 if progress:
                     progress("read", done, total)
                     vectors.report()
@@ -464,7 +464,8 @@ class _VectorCache:
         if not passages:
             return np.zeros((0, self.dim()), dtype=np.float32)
         return np.stack(
-            [self._old.vectors[row] if row is not None else self._known[p.text] for p, row in zip(passages, rows_from_old)]
+            [self._old.vectors[row] if row is not None else self._known[search_text(p.text)]
+             for p, row in zip(passages, rows_from_old)]
         ).astype(np.float32)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -31,7 +32,8 @@ def _stemmer():
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stop words removed, Snowball-stemmed tokens ("A&E" stays one token, "a&e")."""
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    # NFKC here too, so a question pasted from a PDF ("ﬁnal", "½") meets passages folded the same way.
+    words = [w for w in _TOKEN.findall(unicodedata.normalize("NFKC", text).lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
     return _stemmer().stemWords(words)
 
 

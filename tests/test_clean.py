@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dscb_assistant.clean import clean_pages, looks_like_heading
+from dscb_assistant.clean import clean_pages, looks_like_heading, search_text
 from dscb_assistant.extract import read_pdf
 
 from .pdfs import make_pdf, words
@@ -59,9 +59,20 @@ def test_hyphenation_rejoined_but_real_hyphens_kept():
     assert "self-harm" in text
 
 
-def test_ligatures_and_odd_spaces_normalised():
-    text = clean_pages(["The ﬁnal report was\u00a0ﬂagged to the GP.\u200b"])[0]
-    assert text == "The final report was flagged to the GP."
+def test_shown_text_keeps_ligatures_fractions_and_superscripts_and_search_text_folds_them():
+    text = clean_pages(["The ﬁnal report was\u00a0ﬂagged to the GP.\u200b The room was 10m\u00b2, \u00bd full."])[0]
+    assert text == "The ﬁnal report was ﬂagged to the GP. The room was 10m\u00b2, \u00bd full."
+    assert search_text(text) == "The final report was flagged to the GP. The room was 10m, 1\u20442 full."
+
+
+def test_line_end_hyphen_kept_unless_the_joined_word_is_printed_and_the_hyphenated_one_is_not():
+    page = ("Her well-\nbeing and the risk-\ntaking were noted by the step-\nfather. The inter-\nagency plan and the\n"
+            "interagency fee differ; inter-agency meetings were held. The organ-\nisation and the safe-\nguarding lead\n"
+            "said safeguarding was shared.")
+    text = clean_pages([page])[0]
+    assert "well-being" in text and "risk-taking" in text and "step-father" in text and "organ-isation" in text
+    assert "inter-agency plan" in text  # "inter-agency" is printed too, so the hyphen is the report's
+    assert "safeguarding lead" in text
 
 
 def test_paragraph_breaks_kept():
@@ -119,7 +130,8 @@ def test_footnote_markers_and_footnotes():
         "rule unavoidable.\n2.2 The GP was not told.",
     ]
     first, second = clean_pages(pages)
-    assert "2013 and not followed" in first  # the marker is not glued into the year ("20131")
+    assert "2013\u00b9 and not followed" in first  # shown as printed
+    assert "2013 and not followed" in search_text(first)  # searched without the marker glued in ("20131")
     # The paragraph runs on to the next page, so the footnotes move to the top of their page.
     assert first.startswith("\u00b9 Board protocol on bruising, March 2013.\n\n\u00b2 A skeletal survey")
     assert first.endswith("must make that")
