@@ -19,6 +19,13 @@ _NO_BREAK_AFTER = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|No|Nos|para|paras|cf|vs|approx|etc|e\.g|i\.e|Fig|Vol|Ch)\.|\b[A-Z]\.)$"
 )
 _SENTENCE_END = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*\d{0,2}$")
+# Bullet glyphs as PDFs extract them, Symbol-font private-use ones included, and list markers ("(b)", "ii.", "o").
+_LIST_MARK = re.compile(
+    r"^(?:[\u2022\u25aa\u25ab\u25cf\u25e6\u25a0\u25a1\u25fc\u25fb\u27a2\u2713\u2023\u2043\u2219\u00b7*\-\u2013\u2014"
+    r"\ue000-\uf8ff]|o(?=\s)|\(?[a-z]{1,2}[.)]|\(?[ivx]{1,5}[.)])\s*"
+)
+_PRIVATE_USE_START = re.compile(r"[\ue000-\uf8ff]\s*")
+LIST_LIMIT = 3  # a passage grows to this many times max_words to keep a list with the sentence that leads into it
 
 
 @dataclass(frozen=True)
@@ -69,14 +76,24 @@ def chunk_pages(
             flush()  # a footnote is its own passage, never glued to the body text around it
             spans.append((unit.start, unit.end, FOOTNOTE_SECTION))
             continue
+        # A list item or line that carries on a sentence ("• ensure that ...", "(b) someone who ...") stays
+        # with the sentence that leads into it: a passage never starts in the middle of a sentence.
+        if group and _page_at(page_starts, unit.start) > _page_at(page_starts, group[-1].end - 1) + 1:
+            flush()  # never glue text across a page left out (a contents page, a scanned page)
+        carries_on = bool(group) and continues_sentence(text[unit.start : unit.end])
+        size = sum(u.words for u in group)
+        if carries_on and size < LIST_LIMIT * max_words and unit.words <= max_words:
+            group.append(unit)
+            continue
         if unit.words > max_words:
             flush()
             spans.extend((s, e, section) for s, e in _split_long(text, unit, max_words, overlap_sentences))
             continue
-        if group and sum(u.words for u in group) + unit.words > max_words:
+        if group and size + unit.words > max_words:
             flush()
         group.append(unit)
     flush()
+    spans = [(_past_private_use_glyph(text, s, e), e, sec) for s, e, sec in spans]
 
     passages = []
     for start, end, span_section in _merge_small(spans, text, min_words, max_words):
@@ -144,6 +161,19 @@ def _units(text: str, page_starts: list[int], pages: Sequence[Page]) -> list[_Un
             continue
         units.append(_Unit(start, end, heading, len(body.split())))
     return units
+
+
+def continues_sentence(paragraph: str) -> bool:
+    """Whether a paragraph carries on the sentence before it: after any bullet or list marker it starts
+    in lower case or with punctuation ("ensure that ...", "and promoting", ", which ...")."""
+    body = _LIST_MARK.sub("", paragraph, count=1).lstrip()
+    return bool(body) and not (body[0].isupper() or body[0].isdigit() or body[0] in "\"'\u201c\u2018([\u00a3$\u20ac#@")
+
+
+def _past_private_use_glyph(text: str, start: int, end: int) -> int:
+    """A passage does not open with a Symbol-font bullet (U+F0B7 and friends show as an empty box)."""
+    match = _PRIVATE_USE_START.match(text, start, end)
+    return match.end() if match and match.end() < end else start
 
 
 def is_footnote(paragraph: str) -> bool:

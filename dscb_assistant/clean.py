@@ -29,6 +29,7 @@ _MARKINGS = re.compile(
     re.IGNORECASE,
 )
 _LEADER = re.compile(r"(?:\.\s?){4,}\s*\S{0,8}\s*$|\u2026{2,}\s*\S{0,8}\s*$|_{4,}\s*\S{0,8}\s*$")
+_CONTENTS_TITLE = re.compile(r"^(?:table of )?contents$|^list of (?:figures|tables|charts|abbreviations)$", re.IGNORECASE)
 _ENDS_IN_NUMBER = re.compile(r"\s(\d{1,3}|[ivxlc]{1,6})$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,3}\.?\s+\S|^\d{1,2}\.\s+[A-Z]")
 _BULLET = re.compile(r"^(?:[\u2022\u25aa\u25cf\u25e6\u25a0\u25a1\u27a2\u2713\u2023\u2043*\-\u2013\u2014]\s+|\(?[a-z]\)\s+|\(?[ivx]{1,4}\)\s+)")
@@ -159,8 +160,11 @@ def _drop_contents_lines(lines: list[str]) -> list[str]:
         return lines
     leaders = [line for line in filled if _LEADER.search(line)]
     numbered_ends = [line for line in filled if _ENDS_IN_NUMBER.search(line) and len(line.split()) <= 14]
-    contents_page = len(leaders) >= 3 and len(leaders) >= 0.4 * len(filled)
+    contents_page = len(leaders) >= 2 and len(leaders) >= 0.4 * len(filled)
     contents_page |= len(numbered_ends) >= 5 and len(numbered_ends) >= 0.6 * len(filled)
+    # "List of tables" with two entries is a contents page too.
+    titled = bool(_CONTENTS_TITLE.match(filled[0])) and len(set(leaders) | set(numbered_ends)) >= 0.5 * (len(filled) - 1)
+    contents_page |= titled and len(filled) > 1
     if not contents_page:
         return lines  # leader lines elsewhere ("Signed ........") are the report's text: removing one splices paragraphs
     kept = []
@@ -168,7 +172,7 @@ def _drop_contents_lines(lines: list[str]) -> list[str]:
         if _LEADER.search(line):
             continue
         if line and (
-            _ENDS_IN_NUMBER.search(line) or (len(line.split()) <= 14 and not _SENTENCE_END.search(line))
+            _ENDS_IN_NUMBER.search(line) or (len(line.split()) <= 20 and not _SENTENCE_END.search(line))
         ):
             continue  # titles that wrapped onto a second contents line, "Contents", "Page"
         kept.append(line)

@@ -25,7 +25,6 @@ from pathlib import Path
 _FOLD = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
 _LINE_END_HYPHEN = re.compile(r"\b([A-Za-z]+)-[ \t]*\n[ \t]*([a-z]+)\b")
 _PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
-_OPENERS = "\"'\u201c\u2018([\u2022\u25aa\u25cf\u25e6\u25a0\u2013*-"
 
 
 def fold(text: str) -> str:
@@ -135,15 +134,14 @@ def _longest_prefix_in(wanted: str, page: str) -> int:
 
 
 def starts_cleanly(text: str) -> bool:
-    """Starts at a sentence or numbered paragraph: not with a private-use glyph, not in lower case,
-    not with punctuation that continues a sentence."""
+    """Starts at a sentence or numbered paragraph: not with a private-use glyph; after any bullet,
+    quote or list marker ("\u25fc", "\u201c", "(c)", "b.") a capital letter or a number."""
     text = text.lstrip()
-    if not text or _PRIVATE_USE.match(text):
+    if not text or _PRIVATE_USE.match(text) or text[0] in ",;:.)]!?":
         return False
-    body = text.lstrip(_OPENERS + " ")
-    if not body:
-        return False
-    return body[0].isupper() or body[0].isdigit()
+    body = re.sub(r"^[^\w,;:.)\]!?]+", "", text)  # bullets, quotes, dashes, brackets opening
+    body = re.sub(r"^(?:[a-z]{1,2}|[ivx]{1,5})[.)]\s+", "", body)  # "(b) ", "ii. "
+    return bool(body) and (body[0].isupper() or body[0].isdigit())
 
 
 @lru_cache(maxsize=64)
