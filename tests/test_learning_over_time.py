@@ -166,16 +166,23 @@ def test_clicking_a_year_on_the_chart_shows_only_that_years_passages(tmp_path):
         page.goto(f"{base}/themes")
         page.get_by_text("Domestic abuse \u00b7", exact=False).first.click()
         chart = page.locator("[data-testid='stVegaLiteChart']").first
-        chart.wait_for()
-        page.wait_for_timeout(1500)
+        chart.locator("canvas, svg").first.wait_for()
         page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
-        assert len({m for m in page.locator(".dscb-meta").all_inner_texts()}) > 1
+        page.locator(".dscb-meta").first.wait_for()
+        assert len(set(page.locator(".dscb-meta").all_inner_texts())) > 1
         box = chart.bounding_box()
         # The first bar is the earliest year: the plot starts after the y axis (about 60 px) and the bars share
         # the rest evenly; aim at the middle of the first band, low down where every bar is drawn.
         band = (box["width"] - 60) / len(years)
-        page.mouse.click(box["x"] + 60 + band / 2, box["y"] + box["height"] * 0.72)
-        page.get_by_text(f"Passages from {years[0]} only").wait_for()
+        chosen = page.get_by_text(f"Passages from {years[0]} only")
+        for _ in range(3):  # a click that lands while the chart is still drawing is not seen: try again
+            page.mouse.click(box["x"] + 60 + band / 2, box["y"] + box["height"] * 0.72)
+            try:
+                chosen.wait_for(timeout=20_000)
+                break
+            except Exception:  # noqa: BLE001 - playwright's TimeoutError; the assertion below reports it
+                continue
+        assert chosen.is_visible()
         page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
         metas = page.locator(".dscb-meta").all_inner_texts()
         assert metas and all(f"\u00b7 {years[0]} \u00b7" in m for m in metas), metas
