@@ -88,3 +88,22 @@ def score(retriever, query: str, mask: np.ndarray | None, limit: int) -> tuple[n
     Passages with a zero score (no query word at all) are left out.
     """
     return top(scores(retriever, query), mask, limit)
+
+
+def document_frequency(retriever, term: str) -> int:
+    """How many passages contain ``term`` (a token as :func:`tokenize` makes it); 0 when none does."""
+    token = retriever.vocab_dict.get(term)
+    if token is None:
+        return 0
+    indptr = retriever.scores["indptr"]
+    return int(indptr[token + 1] - indptr[token])
+
+
+def term_scores(retriever, terms: Sequence[str]) -> np.ndarray | None:
+    """BM25 score of every passage for already tokenised ``terms``, each counted once; None when
+    the index holds none of them."""
+    vocab = retriever.vocab_dict
+    ids = sorted({vocab[t] for t in terms if t in vocab})
+    if not ids:
+        return None
+    return retriever.get_scores(ids)

@@ -123,6 +123,7 @@ class Hit:
     report: ReportMeta
     link: str
     also_in: tuple["Hit", ...] = ()  # near-identical passages elsewhere (e.g. the executive summary), not ranked again
+    weak: bool = False  # the passage does not match the question well (confidence.is_weak); shown as such
 
     def to_json(self) -> dict[str, Any]:
         """The flat JSON form of the CLI contract (one object per hit)."""
@@ -144,6 +145,7 @@ class Hit:
             "text": p.text,
             "link": self.link,
             "passage_id": p.id,
+            "weak": self.weak,
             "also_in": [
                 {"file": h.report.file, "title": h.report.title, "page": h.passage.page, "link": h.link,
                  "passage_id": h.passage.id}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,14 +9,14 @@ from urllib.parse import quote
 
 import numpy as np
 
+from . import confidence, lexical, rank
 from . import index as index_store
-from . import lexical, rank
+from . import query as query_mod
 from .errors import QueryError
 from .records import Filters, Hit, Passage, ReportMeta
 from .settings import Settings
 
 MODES = ("hybrid", "plain", "bm25", "dense")
-MAX_QUERY_CHARS = 2000
 BRUTE_FORCE_ROWS = 100_000  # a filtered search over fewer rows than this is exact and fast in numpy
 # One question is too little work to share: on a busy 2-core machine a second OpenMP thread made
 # exact FAISS search 4-6x slower while it waited for a core (BENCHMARKS.md).
@@ -71,7 +70,9 @@ class Searcher:
         """The best passages for ``query``, best first.
 
         Args:
-            query: the question as the user typed it.
+            query: the question as the user typed or pasted it; past ``query.MAX_QUESTION_CHARS`` only the
+                start is used (``query.prepare(query).note`` says so). A long one is ranked by its
+                most distinctive terms and by the sentence model's reading of each of its pieces.
             k: how many hits (default from settings).
             filters: restrictions applied before ranking, so ``k`` hits still come back when enough pass.
             per_report: at most this many hits from one report (0: no cap; default from settings).
@@ -80,10 +81,14 @@ class Searcher:
             exclude: passage ids never to return.
 
         Raises:
-            QueryError: empty or overlong question, unknown mode, or impossible k.
+            QueryError: empty question, unknown mode, or impossible k.
+
+        Each hit says whether it is ``weak`` (see :mod:`confidence`): only the product's ranking
+        judges that; the baselines leave it False.
         """
-        query = self._check_query(query)
-        return self._rank(query, None, k=k, filters=filters, per_report=per_report, mode=mode, exclude=exclude)
+        question = query_mod.prepare(query)
+        return self._rank(question.text, None, k=k, filters=filters, per_report=per_report, mode=mode, exclude=exclude,
+                          pieces=question.pieces)
 
     def more_like(self, passage_id: str, *, k: int | None = None, filters: Filters = Filters(), per_report: int | None = None) -> list[Hit]:
         """Passages like the given one (its own stored vector and words), excluding itself and its copies elsewhere."""
@@ -129,23 +134,44 @@ class Searcher:
 
         return expansion_terms(query, self._glossary)
 
-    def _check_query(self, query: str) -> str:
-        if not isinstance(query, str) or not query.strip():
-            raise QueryError("Type a question or a few words to search for.")
-        query = re.sub(r"\s+", " ", query).strip()
-        if len(query) > MAX_QUERY_CHARS:
-            raise QueryError(f"The question is too long ({len(query)} characters); keep it under {MAX_QUERY_CHARS}.")
-        return query
+    def evidence(self, query: str, rows: Sequence[int], *, qvecs: np.ndarray | None = None) -> list[confidence.Evidence]:
+        """How well each passage row matches ``query``: the raw signals :mod:`confidence` judges.
+
+        Args:
+            qvecs: the question's vectors (one per piece of a long question) when already encoded.
+        """
+        question = query_mod.prepare(query)
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return []
+        if qvecs is None:
+            qvecs = self._encode_all(question.pieces or [question.text])
+        cosines = query_mod.combine(self.vectors[rows] @ np.atleast_2d(qvecs).T)
+        terms = self._long_terms(question.text) if question.long else lexical.tokenize(question.text)
+        documents = lexical.document_count(self.bm25)
+
+        def idf(term: str) -> float:
+            return query_mod.idf(lexical.document_frequency(self.bm25, term), documents)
+
+        return [confidence.Evidence(float(cos), confidence.coverage(terms, lexical.tokenize(self.passages[row].text), idf))
+                for row, cos in zip(rows, cosines)]
+
+    def _long_terms(self, query: str) -> list[str]:
+        return query_mod.distinctive_terms(lexical.tokenize(query), lambda t: lexical.document_frequency(self.bm25, t),
+                                           lexical.document_count(self.bm25))
 
     def _encode(self, text: str) -> np.ndarray:
+        return self._encode_all([text])[0]
+
+    def _encode_all(self, texts: Sequence[str]) -> np.ndarray:
         with self._embedder_lock:  # torch modules are not guaranteed thread-safe for concurrent forward passes
             if self._embedder is None:
                 from .embed import get_embedder
 
                 self._embedder = get_embedder(self.settings.embedder)
-            return self._embedder.encode([text])[0]
+            return np.atleast_2d(self._embedder.encode(list(texts)))
 
-    def _rank(self, query, vector, *, k, filters, per_report, mode, exclude) -> list[Hit]:
+    def _rank(self, query, vector, *, k, filters, per_report, mode, exclude, pieces=()) -> list[Hit]:
         if mode not in MODES:
             raise QueryError(f"Unknown ranking mode {mode!r}; use one of {', '.join(MODES)}.")
         k = self.settings.k if k is None else k
@@ -162,14 +188,18 @@ class Searcher:
             return []
         depth = max(self.settings.candidates, k * (4 if per_report else 1))
         rankings, scored = [], []
-        extra = self.expansions(query) if mode == "hybrid" and vector is None else ()
+        extra = self.expansions(query) if mode == "hybrid" and vector is None and not pieces else ()
+        qvecs = None
         if mode in ("hybrid", "plain", "dense"):
-            qvec = self._encode(_with_terms(query, extra, DENSE_EXPANSION)) if vector is None else vector
-            rows, scores = self._dense(qvec, mask, depth)
+            if vector is not None:
+                qvecs = np.atleast_2d(vector)
+            else:  # a long question is read piece by piece: the model sees only its first 256 word pieces
+                qvecs = self._encode_all(pieces or [_with_terms(query, extra, DENSE_EXPANSION)])
+            rows, scores = self._dense(qvecs, mask, depth)
             rankings.append(rows)
             scored.append((rows, scores))
         if mode in ("hybrid", "plain", "bm25"):
-            values = lexical.scores(self.bm25, query)
+            values = lexical.term_scores(self.bm25, self._long_terms(query)) if pieces else lexical.scores(self.bm25, query)
             if extra:
                 added = lexical.scores(self.bm25, " ".join(extra))
                 if added is not None:
@@ -186,16 +216,24 @@ class Searcher:
         fold = mode == "hybrid" and self.settings.dedupe  # the baselines come as they are
         chosen = rank.select(rank.ordered(fused), self.files, (lambda row: self.passages[row].text) if fold else None,
                              per_report=per_report, k=k, shown=(query,) if fold and vector is not None else ())
+        weak = [False] * len(chosen)
+        if mode == "hybrid" and vector is None:  # "more like this" starts from a passage, not a question
+            shown = [row for row, _, _ in chosen]
+            best = [row for row, _ in rank.ordered(fused)[:confidence.CONTEXT]]
+            evidence = self.evidence(query, shown + best, qvecs=qvecs)
+            weak = confidence.weak_flags(evidence[:len(shown)], evidence[len(shown):])
         return [
-            self._hit(i, row, score, also_in=tuple(self._hit(0, copy, 0.0) for copy in copies))
-            for i, (row, score, copies) in enumerate(chosen, start=1)
+            self._hit(i, row, score, also_in=tuple(self._hit(0, copy, 0.0) for copy in copies), weak=flag)
+            for i, ((row, score, copies), flag) in enumerate(zip(chosen, weak), start=1)
         ]
 
-    def _dense(self, qvec: np.ndarray, mask: np.ndarray | None, depth: int) -> tuple[np.ndarray, np.ndarray]:
-        qvec = np.ascontiguousarray(qvec, dtype=np.float32).reshape(1, -1)
+    def _dense(self, qvecs: np.ndarray, mask: np.ndarray | None, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and similarities of the ``depth`` passages closest to the question's vectors (one per
+        piece of a long question, combined by :func:`query.combine`)."""
+        qvecs = np.ascontiguousarray(np.atleast_2d(qvecs), dtype=np.float32)
         if mask is not None and int(mask.sum()) <= BRUTE_FORCE_ROWS:
             allowed = np.flatnonzero(mask)
-            scores = self.vectors[allowed] @ qvec[0]
+            scores = query_mod.combine(self.vectors[allowed] @ qvecs.T)
             depth = min(depth, len(allowed))
             top = np.argpartition(-scores, depth - 1)[:depth] if depth < len(allowed) else np.arange(len(allowed))
             top = top[np.argsort(-scores[top], kind="stable")]
@@ -212,15 +250,20 @@ class Searcher:
             else:
                 params = faiss.SearchParameters(sel=selector)
         depth = min(depth, len(self.passages))
-        scores, rows = self.vector_index.search(qvec, depth, params=params)
+        scores, rows = self.vector_index.search(qvecs, depth, params=params)
+        if len(qvecs) > 1:  # the pieces' neighbours, re-scored exactly on all pieces together
+            candidates = np.unique(rows[rows >= 0]).astype(np.int64)
+            combined = query_mod.combine(self.vectors[candidates] @ qvecs.T)
+            order = np.argsort(-combined, kind="stable")[:depth]
+            return candidates[order], combined[order]
         keep = rows[0] >= 0
         return rows[0][keep].astype(np.int64), scores[0][keep]
 
-    def _hit(self, rank_: int, row: int, score: float, also_in: tuple[Hit, ...] = ()) -> Hit:
+    def _hit(self, rank_: int, row: int, score: float, also_in: tuple[Hit, ...] = (), weak: bool = False) -> Hit:
         passage = self.passages[row]
         report = self.reports[passage.file]
         return Hit(rank=rank_, score=float(score), passage=passage, report=report, link=self.link(report, passage.page),
-                   also_in=also_in)
+                   also_in=also_in, weak=weak)
 
 
 def _with_terms(query: str, terms: Sequence[str], enabled: bool) -> str:
