@@ -189,6 +189,8 @@ def _printable(name: str) -> str:
 
 
 def _search(settings: Settings, args) -> int:
+    from .confidence import NO_GOOD_MATCH, WEAK_LABEL, none_match
+    from .query import prepare
     from .search import Searcher
 
     filters = Filters(
@@ -199,22 +201,31 @@ def _search(settings: Settings, args) -> int:
         themes=tuple(args.themes or ()),
     )
     searcher = Searcher(settings)
+    note = prepare(args.query).note  # a paste past the limit: say how much of it was used
     hits = searcher.search(args.query, k=args.k, filters=filters, per_report=args.per_report, mode=args.mode)
     if args.json:
+        if note:
+            print(f"note: {note}", file=sys.stderr)
         for hit in hits:
             print(json.dumps(hit.to_json(), ensure_ascii=False))
         return 0
+    if note:
+        print(note)
     if not hits:
         print("No passages matched." + (" Try fewer filters." if filters.active else ""))
         return 0
     reports = len({h.report.file for h in hits})
-    print(f"{len(hits)} passages from {reports} report{'s' if reports > 1 else ''}\n")
+    if none_match(hits):
+        print(f"{NO_GOOD_MATCH} The closest {len(hits)} passages from {reports} report{'s' if reports > 1 else ''}, "
+              f"each marked [{WEAK_LABEL}]:\n")
+    else:
+        print(f"{len(hits)} passages from {reports} report{'s' if reports > 1 else ''}\n")
     for hit in hits:
         r, p = hit.report, hit.passage
         year = r.year if r.year else "year unknown"
         pages = f"p. {p.page}" + (f"-{p.page_end}" if p.page_end != p.page else "")
         where = " | ".join(filter(None, [pages, p.section, f"para {p.paragraph}" if p.paragraph else ""]))
-        print(f"{hit.rank}. {terminal(r.title, one_line=True)}")
+        print(f"{hit.rank}. {f'[{WEAK_LABEL}] ' if hit.weak else ''}{terminal(r.title, one_line=True)}")
         print(terminal(f"   {r.board or 'board unknown'}, {year}, {r.review_type}", one_line=True))
         print(f"   {terminal(where, one_line=True)}")
         quoted = terminal(p.text, one_line=True)

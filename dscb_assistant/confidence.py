@@ -19,6 +19,9 @@ MATCHED = 0.47  # a question is answered when one of its best passages reaches t
 WEAK_BELOW = 0.30  # in an answered question, a passage below this is still a weak match
 NO_WORDS_COSINE = 0.55  # a passage with none of the question's words counts only when this close in meaning
 CONTEXT = 10  # how many of the best-ranked passages decide whether the question is answered at all
+# What the CLI and the app say when no hit is a good match (the closest passages follow, marked).
+NO_GOOD_MATCH = "No passage matches your question well."
+WEAK_LABEL = "weak match"
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,11 @@ def weak_flags(shown: Sequence[Evidence], best: Sequence[Evidence] = ()) -> list
     """
     answered = any(strength(e) >= MATCHED for e in (*shown, *best))
     return [not answered or strength(e) < WEAK_BELOW for e in shown]
+
+
+def none_match(hits: Sequence) -> bool:
+    """True when there are hits and every one is weak: the answer is "no good match" plus the closest passages."""
+    return bool(hits) and all(hit.weak for hit in hits)
 
 
 def coverage(question_terms: Iterable[str], passage_terms: Iterable[str], idf: Callable[[str], float]) -> float:

@@ -61,22 +61,30 @@ def prepare(raw: str) -> Question:
         raise QueryError("Type a question or a few words to search for.")
     given = raw.strip()
     text = re.sub(r"\s+", " ", given[:MAX_QUESTION_CHARS]).strip()
-    return Question(text=text, given_chars=len(given), pieces=pieces(text) if _long(text) else ())
+    return Question(text=text, given_chars=len(given), pieces=pieces(text) if is_long(text) else ())
 
 
-def _long(text: str) -> bool:
+def is_long(text: str) -> bool:
+    """Whether ``text`` is a paste rather than a question (more than ``LONG_WORDS`` words)."""
     return len(text.split()) > LONG_WORDS
 
 
 def pieces(text: str, words: int = PIECE_WORDS, limit: int = MAX_PIECES) -> tuple[str, ...]:
-    """``text`` as runs of whole sentences of about ``words`` words (never more than ``limit`` runs:
-    a longer text gets longer runs). A sentence longer than a run is split between words."""
-    total = len(text.split())
-    size = max(words, math.ceil(total / limit))
+    """``text`` as runs of whole sentences of at most about ``words`` words, never more than ``limit``
+    runs (a longer text gets longer runs). A sentence longer than a run is split between words."""
+    sentences = [s.split() for s in _SENTENCE_END.split(text)]
+    size = max(words, math.ceil(len(text.split()) / limit))
+    while True:
+        runs = _pack(sentences, size)
+        if len(runs) <= limit:
+            return tuple(runs)
+        size += max(1, size // 4)  # whole sentences pack loosely: widen the runs until they fit
+
+
+def _pack(sentences: list[list[str]], size: int) -> list[str]:
     runs: list[str] = []
     current: list[str] = []
-    for sentence in _SENTENCE_END.split(text):
-        tokens = sentence.split()
+    for tokens in sentences:
         if current and len(current) + len(tokens) > size:
             runs.append(" ".join(current))
             current = []
@@ -86,9 +94,7 @@ def pieces(text: str, words: int = PIECE_WORDS, limit: int = MAX_PIECES) -> tupl
         current.extend(tokens)
     if current:
         runs.append(" ".join(current))
-    if len(runs) > limit:  # splitting long sentences can overshoot by a few: fold the tail into the last run
-        runs[limit - 1:] = [" ".join(runs[limit - 1:])]
-    return tuple(runs)
+    return runs
 
 
 def distinctive_terms(terms: Sequence[str], document_frequency: Callable[[str], int], documents: int,

@@ -128,7 +128,7 @@ class Searcher:
     # -- internals ----------------------------------------------------------------------------
     def expansions(self, query: str) -> tuple[str, ...]:
         """The glossary terms searched besides the user's own words ("CAMHS" adds its expansion)."""
-        if self._glossary is None:
+        if self._glossary is None or query_mod.is_long(query):  # a paste is ranked by its own distinctive terms
             return ()
         from .glossary import expansion_terms
 

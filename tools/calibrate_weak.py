@@ -61,11 +61,11 @@ def report(name: str, answerable: list, offtopic: list) -> tuple[str, bool]:
         f"Weak-match rule on {name} (answered at strength {confidence.MATCHED}, weak below {confidence.WEAK_BELOW})",
         f"  answerable questions with a weak top hit: {weak_top}/{len(answerable)} ({weak_top / max(1, len(answerable)):.1%})",
         f"  off-topic questions with every hit weak:  {all_weak}/{len(offtopic)} ({all_weak / max(1, len(offtopic)):.1%})",
-        f"  highest strength shown for an off-topic question: {max((r[4] for r in offtopic), default=0.0):.3f}",
-        f"  lowest best strength shown for an answerable one: {min((r[4] for r in answerable), default=0.0):.3f}",
+        f"  highest strength shown for an off-topic question: {max((r[4] for r in offtopic), default=0.0):.4f}",
+        f"  lowest best strength shown for an answerable one: {min((r[4] for r in answerable), default=0.0):.4f}",
     ]
-    lines += [f"  weak top hit: {r[0][:90]} (top {r[3]:.3f}, best {r[4]:.3f})" for r in answerable if r[1]]
-    lines += [f"  NOT all weak (off-topic): {r[0][:90]} (best {r[4]:.3f})" for r in offtopic if not r[2]]
+    lines += [f"  weak top hit: {r[0][:90]} (top {r[3]:.4f}, best {r[4]:.4f})" for r in answerable if r[1]]
+    lines += [f"  NOT all weak (off-topic): {r[0][:90]} (best {r[4]:.4f})" for r in offtopic if not r[2]]
     return "\n".join(lines), ok
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dscb_assistant.confidence import NO_GOOD_MATCH, none_match
 from dscb_assistant.errors import DscbError
+from dscb_assistant.query import is_long, prepare
 from dscb_assistant.ui import cards, conversation, filters, layout, resources
 from dscb_assistant.ui.conversation import Turn
 from dscb_assistant.untrusted import html as _html, markdown as _md
 
+PREVIEW_CHARS = 600  # a pasted case summary is shown as its opening lines
 EXAMPLES = (
     "Bruising in babies who are not yet mobile",
     "Was the child seen and spoken to alone?",
@@ -27,9 +30,10 @@ def render() -> None:
 
     # The question box sits at the top, like a search box: each answer is read from its first card
     # down, and a chat box pinned to the bottom would keep scrolling the page to the last card.
+    # No max_chars: the browser silently ignores a paste that would pass it (a 3,000-character case
+    # summary did nothing at all). The library uses the first 20,000 characters and the answer says so.
     with st.container():
-        question = st.chat_input("Ask about practice, e.g. bruising in non-mobile babies", max_chars=2000,
-                                 key="ask-input")
+        question = st.chat_input("Ask about practice, or paste a case summary", key="ask-input")
     if question and question.strip():
         conversation.ask(question.strip())
     turns = conversation.turns()
@@ -48,7 +52,7 @@ def render() -> None:
             st.markdown(f"**More like this passage** from *{_md(latest.source.report.title)}*, page {latest.source.passage.page}:")
             st.markdown(f"<span>\u201c{_html(latest.query)}\u2026\u201d</span>", unsafe_allow_html=True)
         else:
-            st.markdown(f"<span>{_html(latest.query)}</span>", unsafe_allow_html=True)
+            _show_question(latest.query)
     with st.chat_message("assistant", avatar=":material/menu_book:"):
         summary = filters.summary(chosen)
         if summary:
@@ -78,6 +82,18 @@ def _scroll_to_question() -> None:
     )
 
 
+def _show_question(query: str) -> None:
+    """The question as asked; a long paste as its opening lines, the whole of it one click away."""
+    if len(query) <= PREVIEW_CHARS:
+        st.markdown(f"<span>{_html(query)}</span>", unsafe_allow_html=True)
+        return
+    st.markdown(f"<span>{_html(query[:PREVIEW_CHARS])}\u2026</span>", unsafe_allow_html=True)
+    note = prepare(query).note
+    st.caption(f"Pasted text of {len(query):,} characters." + (f" {note}" if note else ""))
+    with st.expander("Show all of it"):
+        st.text(query)
+
+
 def _ask(searcher, turn: Turn, chosen, k: int) -> None:
     turn.error = ""
     try:
@@ -101,13 +117,19 @@ def _answer(turn: Turn, *, key: str, latest: bool = False) -> None:
             st.button("Clear filters and search again", key=f"{key}-loosen", on_click=filters.clear)
         return
     reports = len({h.report.file for h in turn.hits})
-    st.markdown(f"**{len(turn.hits)} passage{'s' if len(turn.hits) != 1 else ''} from {reports} report{'s' if reports != 1 else ''}**")
+    counted = f"{len(turn.hits)} passage{'s' if len(turn.hits) != 1 else ''} from {reports} report{'s' if reports != 1 else ''}"
+    if turn.source is None and none_match(turn.hits):
+        st.warning(f"**{NO_GOOD_MATCH}** The closest passages are below, each marked as a weak match: they may "
+                   "not answer it. Try other words, or fewer filters.", icon=":material/help:")
+    st.markdown(f"**{counted}**")
     if turn.expansions:
         st.caption("Also searched for: " + "; ".join(_md(t) for t in turn.expansions))
     query = turn.source.passage.text if turn.source is not None else turn.query
+    # For "more like this" or a pasted text the question is many sentences: emphasise the closest
+    # sentences of each passage, mark no words (nearly every word would be marked).
+    mark_words = turn.source is None and not is_long(query)
     for hit in turn.hits:
-        # For "more like this" the question is a whole passage: emphasise its closest sentence, mark no words.
-        cards.excerpt_card(hit, key=f"{key}-{hit.rank}", query=query, mark_words=turn.source is None, number=hit.rank,
+        cards.excerpt_card(hit, key=f"{key}-{hit.rank}", query=query, mark_words=mark_words, number=hit.rank,
                            extra_terms=turn.expansions)
 
 

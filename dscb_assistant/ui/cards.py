@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dscb_assistant.confidence import WEAK_LABEL
 from dscb_assistant.highlight import highlight_html
 from dscb_assistant.records import Hit
 from dscb_assistant.untrusted import html as _html, markdown as _md
@@ -15,6 +16,9 @@ from .collected import collect, in_collection, uncollect
 from .conversation import ask_more_like
 from .links import pages_label, safe_link
 from .resources import page_image, settings, theme_name
+
+
+WEAK_CARD = f"{WEAK_LABEL.capitalize()}: this passage may not answer your question"
 
 
 def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int | None = None,
@@ -34,6 +38,7 @@ def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int
     excerpt = highlight_html(passage.text, query, extra_terms=extra_terms, mark_words=mark_words) if query else _html(passage.text)
     chips = "".join(f'<span class="dscb-chip">{_html(theme_name(t))}</span>' for t in passage.themes)
     parts = [
+        f'<div class="dscb-weak">{WEAK_CARD}</div>' if hit.weak else "",
         f'<div class="dscb-title">{title}</div>' if show_title else "",
         f'<div class="dscb-meta">{" &middot; ".join(_html(m) for m in meta if m)}</div>',
         f'<div class="dscb-quote">{excerpt}</div>',

@@ -34,6 +34,8 @@ def style() -> None:
 .dscb-open a{font-weight:600}
 .dscb-open{margin:.1rem 0 .2rem}
 .dscb-also{color:#4a5560;font-size:.86rem;margin:.1rem 0 .2rem}
+.dscb-weak{color:#7a4a00;background:#fff4dc;border-radius:.3rem;display:inline-block;font-size:.82rem;
+  font-weight:600;padding:.05rem .5rem;margin:0 0 .3rem}
 @media (max-width:640px){
   .dscb-quote{padding-left:.55rem;font-size:.98rem}.dscb-title{font-size:1rem}
   [data-testid="stChatMessage"] [data-testid^="stChatMessageAvatar"]{display:none}
