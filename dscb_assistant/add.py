@@ -123,8 +123,8 @@ def record_details(corpus_dir: Path, file: str, details: ReportDetails) -> None:
     """Add or update the row of ``file`` in ``corpus_dir/reports.csv`` (only the fields given replace old ones).
 
     Raises:
-        AddError: a year that is not four digits, or an unknown review type.
-        DscbError: the existing reports.csv cannot be read, or the corpus folder cannot be written.
+        AddError: a year that is not four digits, an unknown review type, an existing reports.csv that
+            cannot be read, or a corpus folder that cannot be written.
     """
     details = check_details(details)
     given = {
@@ -137,7 +137,11 @@ def record_details(corpus_dir: Path, file: str, details: ReportDetails) -> None:
     try:
         reports_csv.update_row(Path(corpus_dir), file, given)
     except OSError as exc:
-        raise storage_error(exc, f"write {reports_csv.CSV_NAME} in the corpus folder") from None
+        raise AddError(str(storage_error(exc, f"write {reports_csv.CSV_NAME} in the corpus folder"))) from None
+    except AddError:
+        raise
+    except DscbError as exc:  # the existing reports.csv cannot be parsed: say so rather than overwrite it
+        raise AddError(str(exc)) from None
 
 
 def check_details(details: ReportDetails) -> ReportDetails:

@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .errors import DscbError
+from .errors import DscbError, storage_error
 from .records import REVIEW_TYPES, Filters, IngestSummary
 from .settings import Settings
 from .untrusted import terminal
@@ -89,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         return _search(settings, args)
     except DscbError as exc:
         print(f"error: {terminal(str(exc), one_line=True)}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a disk or permission problem the library did not name: one line, no traceback
+        what = f"read or write {exc.filename}" if exc.filename else "read or write a file"
+        print(f"error: {terminal(str(storage_error(exc, what)), one_line=True)}", file=sys.stderr)
         return 1
     except ValueError as exc:  # bad DSCB_* environment values
         print(f"error: {exc}", file=sys.stderr)

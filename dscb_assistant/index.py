@@ -18,7 +18,8 @@ import numpy as np
 
 from . import lexical
 from .clean import search_text
-from .errors import IndexMismatchError, IndexMissingError, IngestBusyError
+from .durable import fsync_dir, write_atomically
+from .errors import IndexMismatchError, IndexMissingError, IngestBusyError, storage_error
 from .records import DocumentInfo, Passage, ReportMeta
 
 FORMAT_VERSION = 2  # 2: passages show the PDF's own text; BM25 and vectors read its folded search text
@@ -94,7 +95,9 @@ def write(index_dir: Path, contents: IndexContents) -> Path:
     """
     _check_aligned(contents.passages, contents.vectors)
     builds = index_dir / BUILDS
-    builds.mkdir(parents=True, exist_ok=True)
+    if not builds.is_dir():
+        builds.mkdir(parents=True, exist_ok=True)
+        fsync_dir(index_dir)
     name = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     staging = builds / f".{name}.partial"
     staging.mkdir()
@@ -132,6 +135,7 @@ def write(index_dir: Path, contents: IndexContents) -> Path:
 
     final = builds / name
     os.rename(staging, final)
+    fsync_dir(builds)  # the build's new name is on disk before anything points at it
     _point_current(index_dir, final)
     _remove_stale_builds(builds, keep={final.name, *(_previous(index_dir))})
     return final
@@ -180,7 +184,11 @@ def read(index_dir: Path, *, model: str | None = None) -> IndexContents:
         vectors = np.load(build / VECTORS, mmap_mode="r")
     except IndexMismatchError:
         raise
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except OSError as exc:
+        if exc.errno is not None and not isinstance(exc, FileNotFoundError):  # permissions, I/O: not the index's fault
+            raise storage_error(exc, "read the index") from None
+        raise IndexMismatchError(f"The index in {index_dir} is damaged ({exc}). {REBUILD_HINT}") from None
+    except (ValueError, KeyError, TypeError) as exc:
         raise IndexMismatchError(f"The index in {index_dir} is damaged ({exc}). {REBUILD_HINT}") from None
     if vectors.ndim != 2 or vectors.shape[1] != manifest.get("model", {}).get("dim"):
         raise IndexMismatchError(f"The vectors in {index_dir} do not match the model's dimension. {REBUILD_HINT}")
@@ -268,9 +276,9 @@ def _point_current(index_dir: Path, build: Path) -> None:
             stale.unlink()
     os.symlink(os.path.join(BUILDS, build.name), temporary)
     # Named before the swap: killed between the two, the kept "previous" is still a real build.
-    (index_dir / ".previous").write_text(previous or "", encoding="utf-8")
+    write_atomically(index_dir / ".previous", (previous or "").encode("utf-8"))
     os.replace(temporary, link)
-    _fsync_dir(index_dir)
+    fsync_dir(index_dir)
 
 
 def _previous(index_dir: Path) -> set[str]:
@@ -289,7 +297,7 @@ def tidy(index_dir: Path) -> None:
     live = current_build(index_dir)
     if live is None:
         return
-    for stale in index_dir.glob(f".{CURRENT}.*.tmp"):
+    for stale in [*index_dir.glob(f".{CURRENT}.*.tmp"), *index_dir.glob("..previous.*.part")]:
         with contextlib.suppress(FileNotFoundError):
             stale.unlink()
     _remove_stale_builds(index_dir / BUILDS, keep={live.name, *_previous(index_dir)})
@@ -313,16 +321,13 @@ def _info_dict(info: DocumentInfo) -> dict[str, Any]:
 
 
 def _fsync_tree(folder: Path) -> None:
-    for path in folder.rglob("*"):
+    # Files first, then every folder's entries (bm25/ included), deepest first.
+    paths = sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True)
+    for path in paths:
         if path.is_file():
             with path.open("rb") as handle:
                 os.fsync(handle.fileno())
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    for path in paths:
+        if path.is_dir():
+            fsync_dir(path)
+    fsync_dir(folder)

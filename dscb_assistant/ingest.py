@@ -15,7 +15,7 @@ import numpy as np
 from . import index as index_store
 from .chunk import chunk_pages
 from .clean import clean_pages, search_text
-from .errors import DscbError, IndexMismatchError, IndexMissingError
+from .errors import DscbError, IndexMismatchError, IndexMissingError, storage_error
 from .extract import read_pdf
 from .isolation import Failed, run_isolated
 from .metadata import CSV_NAME, describe_document, read_reports_csv, resolve
@@ -93,7 +93,16 @@ def ingest(
 
     Raises:
         DscbError: the corpus folder is missing, or another ingest holds the index.
+        StorageError: the disk is full, a folder is read-only or not ours to write; the previous
+            index is still the one in use.
     """
+    try:
+        return _ingest(settings, rebuild=rebuild, progress=progress, embedder=embedder)
+    except OSError as exc:
+        raise storage_error(exc, "update the index") from None
+
+
+def _ingest(settings: Settings, *, rebuild: bool, progress: Progress | None, embedder) -> IngestSummary:
     started = time.monotonic()
     corpus_dir, index_dir = Path(settings.corpus_dir), Path(settings.index_dir)
     if not corpus_dir.is_dir():

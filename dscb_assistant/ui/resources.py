@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dscb_assistant.errors import DscbError, IndexMismatchError, IndexMissingError
+from dscb_assistant.errors import DscbError, IndexMismatchError, IndexMissingError, storage_error
 from dscb_assistant.settings import Settings
 from dscb_assistant.untrusted import markdown as _md
 
@@ -69,6 +69,9 @@ def searcher_or_stop():
         st.stop()
     except DscbError as exc:
         st.error(_md(str(exc)))
+        st.stop()
+    except OSError as exc:  # the index folder cannot be read (permissions, a disk gone): a message, not a traceback
+        st.error(_md(str(storage_error(exc, "read the index"))))
         st.stop()
     links.remember_served(served)
     return searcher
