@@ -8,9 +8,9 @@ import streamlit as st
 
 st.set_page_config(page_title="DSCB Learning Assistant", page_icon="📘", layout="centered")
 
-from dscb_assistant.ui import collected, layout  # noqa: E402  (set_page_config must come first)
+from dscb_assistant.access import CLOSED  # noqa: E402  (set_page_config must come first)
+from dscb_assistant.ui import admin, collected, layout  # noqa: E402
 from dscb_assistant.ui.layout import PAGES  # noqa: E402
-from dscb_assistant.ui.resources import settings  # noqa: E402
 
 layout.style()
 collected_count = len(collected.collection())
@@ -22,7 +22,7 @@ pages = [
     st.Page(PAGES["collection"], title=f"Collection ({collected_count})" if collected_count else "Collection",
             icon=":material/bookmarks:"),
 ]
-if settings().allow_adding:
+if admin.access().mode != CLOSED:  # open on a loopback-bound server; admins only, or closed, on a shared one
     pages.append(st.Page(PAGES["add"], title="Add reports", icon=":material/upload_file:", url_path="add"))
 page = st.navigation(pages)
 if st.session_state.pop("_go_ask", False) and page.url_path not in ("", "ask"):

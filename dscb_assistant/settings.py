@@ -45,6 +45,9 @@ class Settings:
     # The app's "Add reports" page (uploads, downloads by link, ingest). Turn off with DSCB_ALLOW_ADDING=0
     # where the app is shared on a network and only administrators should change the library.
     allow_adding: bool = True
+    # On a server bound to anything but localhost, only these administrators (comma-separated emails), signed
+    # in with Streamlit's st.login ([auth] in .streamlit/secrets.toml), may add reports (access.py).
+    admin_emails: str = ""
     # "Add by link" (dscb_assistant/fetch.py): only public addresses, ever. DSCB_FETCH_ALLOW narrows it to
     # these hosts and their subdomains, e.g. "gov.uk,nspcc.org.uk".
     fetch_allow: str = ""

@@ -7,6 +7,7 @@ import streamlit as st
 from dscb_assistant import add
 from dscb_assistant.fetch import FetchPolicy
 from dscb_assistant.records import REVIEW_TYPES
+from dscb_assistant.ui.admin import require_adder
 from dscb_assistant.ui.indexing import run_ingest, show_summary
 from dscb_assistant.ui.layout import PAGES
 from dscb_assistant.ui.resources import settings
@@ -15,6 +16,7 @@ from dscb_assistant.untrusted import markdown as _md
 
 def render() -> None:
     st.title("Add reports")
+    require_adder()  # asked again here: a page reached by its address is no way round the rule
     cfg = settings()
     st.caption("Reports are stored in the library's corpus folder and indexed straight away; "
                "only new and changed files are read. Leave a detail empty to take it from the PDF.")
