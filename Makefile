@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: app test install install-dev browser ingest venv
+.PHONY: app test install install-dev browser ocr ingest venv
 
 venv: $(PY)
 
@@ -14,11 +14,11 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # Stamp files: reinstall only when a requirements file changes.
-$(VENV)/.installed: requirements.txt | $(PY)
+$(VENV)/.installed: requirements.txt | $(PY) ocr
 	$(PIP) -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY) ocr
 	$(PIP) -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
@@ -29,6 +29,10 @@ install-dev: $(VENV)/.installed-dev
 # Debian's chromium for the real-browser tests (Playwright must never download its own browser).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Debian's tesseract-ocr (and ghostscript, which ocrmypdf uses) for `ingest --ocr` and the Add page's OCR box.
+ocr:
+	@command -v tesseract >/dev/null 2>&1 && command -v gs >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-eng ghostscript >/dev/null; }
 
 ingest: install
 	$(PY) -m dscb_assistant ingest

@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--index", type=Path, help="index folder (default: index/)")
     ingest.add_argument("--rebuild", action="store_true", help="re-read every PDF instead of only new and changed ones")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.add_argument("--ocr", action="store_true", default=None,
+                        help="read scanned pages (no text layer) with OCR; their text is marked as machine-read")
 
     add = commands.add_parser("add", help="add a review PDF (a file or an http(s) address) to the corpus and index it")
     add.add_argument("source", metavar="FILE_OR_URL", help="path of a PDF, or its https:// address to download")
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env(
-            corpus_dir=getattr(args, "corpus", None), index_dir=getattr(args, "index", None)
+            corpus_dir=getattr(args, "corpus", None), index_dir=getattr(args, "index", None), ocr=getattr(args, "ocr", None)
         )
         if args.command == "ingest":
             return _ingest(settings, args)
@@ -177,7 +179,7 @@ def format_summary(summary: IngestSummary, settings: Settings) -> str:
     lines.append(f"Index: {Path(settings.index_dir).resolve()}")
     for file, pages in summary.scanned:
         listed = ", ".join(map(str, pages))
-        lines.append(f"Scanned pages with no text layer, not searchable: {file}: page{'s' if len(pages) > 1 else ''} {listed}")
+        lines.append(f"Scanned pages with no text layer, not searchable (ingest --ocr reads them): {file}: page{'s' if len(pages) > 1 else ''} {listed}")
     if summary.problems:
         lines.append(f"Skipped {len(summary.problems)} file{'s' if len(summary.problems) > 1 else ''}:")
         lines.extend(f"  {_printable(p.file)}: {terminal(p.reason, one_line=True)}" for p in summary.problems)
@@ -194,6 +196,7 @@ def _printable(name: str) -> str:
 
 def _search(settings: Settings, args) -> int:
     from .confidence import NO_GOOD_MATCH, WEAK_LABEL, none_match
+    from .ocr import MACHINE_READ_LABEL, machine_read
     from .query import prepare
     from .search import Searcher
 
@@ -211,7 +214,7 @@ def _search(settings: Settings, args) -> int:
         if note:
             print(f"note: {note}", file=sys.stderr)
         for hit in hits:
-            print(json.dumps(hit.to_json(), ensure_ascii=False))
+            print(json.dumps({**hit.to_json(), "machine_read": machine_read(hit.passage, hit.report)}, ensure_ascii=False))
         return 0
     if note:
         print(note)
@@ -234,6 +237,8 @@ def _search(settings: Settings, args) -> int:
         print(f"   {terminal(where, one_line=True)}")
         quoted = terminal(p.text, one_line=True)
         print(textwrap.fill(f"\u201c{quoted}\u201d", width=100, initial_indent="   ", subsequent_indent="   "))
+        if machine_read(p, r):
+            print(f"   [{MACHINE_READ_LABEL}]")
         print(f"   {terminal(hit.link, one_line=True)}")
         for copy in hit.also_in:
             print(terminal(f"   nearly the same text is also in: {copy.report.title}, p. {copy.passage.page} ({copy.link})", one_line=True))

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 
+from .ocr import MACHINE_READ_LABEL, machine_read
 from .records import Hit
 from .untrusted import markdown as escape_markdown  # the one escaper; kept under this name for callers
 
@@ -122,6 +123,8 @@ def to_markdown(hits: Sequence[Hit], *, notice: str = "", link_for: LinkFor = pu
         lines += [f"## {number}. {escape_markdown(hit.report.title)}", ""]
         if hit.report.file in sample_files:
             lines += [f"_{escape_markdown(SAMPLE_LABEL)}_", ""]
+        if machine_read(hit.passage, hit.report):
+            lines += [f"_{escape_markdown(MACHINE_READ_LABEL)}_", ""]
         for i, paragraph in enumerate(_paragraphs(hit.passage.text)):
             if i:
                 lines.append(">")
@@ -161,6 +164,8 @@ def to_docx(hits: Sequence[Hit], *, notice: str = "", link_for: LinkFor = publis
         document.add_heading(_xml(f"{number}. {hit.report.title}"), level=2)
         if hit.report.file in sample_files:
             document.add_paragraph().add_run(SAMPLE_LABEL).italic = True
+        if machine_read(hit.passage, hit.report):
+            document.add_paragraph().add_run(MACHINE_READ_LABEL).italic = True
         for paragraph in _paragraphs(hit.passage.text):
             document.add_paragraph(_xml(paragraph), style="Quote")
         source = document.add_paragraph()

@@ -177,7 +177,8 @@ def read(index_dir: Path, *, model: str | None = None) -> IndexContents:
             )
         stored = json.loads((build / REPORTS).read_text(encoding="utf-8"))
         reports = {r["file"]: ReportMeta.from_dict(r) for r in stored["reports"]}
-        infos = {f: DocumentInfo(**{**i, "scanned_pages": tuple(i["scanned_pages"])}) for f, i in stored["documents"].items()}
+        infos = {f: DocumentInfo(**{k: tuple(v) if isinstance(v, list) else v for k, v in i.items()})
+                 for f, i in stored["documents"].items()}
         with (build / PASSAGES).open(encoding="utf-8") as handle:
             passages = [Passage.from_dict(json.loads(line)) for line in handle]
         # Mapped, not read: pages come in as search touches them, and are shared between processes.

@@ -7,7 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,17 +36,25 @@ class SourceFile:
     regular: bool = True  # False for a pipe, device or socket named .pdf: reading it could block forever
 
 
-def read_report(path: str, file: str, chunking: dict[str, int]) -> Extracted:
-    """Extract, clean and chunk one PDF (runs in a worker process)."""
+def read_report(path: str, file: str, chunking: dict[str, int], ocr: bool = False) -> Extracted:
+    """Extract, clean and chunk one PDF (runs in a worker process); with ``ocr``, scanned pages are read by OCR."""
     raw = read_pdf(path)
+    ocr_pages: tuple[int, ...] = ()
+    if ocr and raw.scanned_pages:
+        from .ocr import with_ocr_text
+
+        try:
+            raw, ocr_pages = with_ocr_text(raw, path)
+        except DscbError:
+            pass  # OCR failed on this file: its text layer is still indexed, its scans listed as not searchable
     cleaned = clean_pages(raw.pages)
     pages = tuple(
-        Page(number=i + 1, label=raw.labels[i], text=text, scanned=(i + 1) in raw.scanned_pages)
+        Page(number=i + 1, label=raw.labels[i], text=text, scanned=(i + 1) in raw.scanned_pages + ocr_pages)
         for i, text in enumerate(cleaned)
     )
     sha = file_sha256(Path(path))
     passages = tag_passages(chunk_pages(pages, file, sha, **chunking))
-    info = describe_document(cleaned, raw.title, raw.author, raw.scanned_pages)
+    info = replace(describe_document(cleaned, raw.title, raw.author, raw.scanned_pages), ocr_pages=ocr_pages)
     if not passages:
         if raw.scanned_pages:
             raise DscbError("it has no text layer (every page with text is a scanned image); it needs OCR first")
@@ -108,6 +116,11 @@ def _ingest(settings: Settings, *, rebuild: bool, progress: Progress | None, emb
     if not corpus_dir.is_dir():
         raise DscbError(f"The corpus folder {corpus_dir} does not exist. Put the review PDFs there, or name another folder.")
     notes: list[str] = []
+    if settings.ocr:
+        from .ocr import unavailable
+
+        if unavailable():
+            raise DscbError(f"OCR was asked for, but {unavailable()}. Nothing was changed.")
     with index_store.ingest_lock(index_dir):
         old = None if rebuild else _previous_index(index_dir, settings, notes)
         old_files = old.manifest.get("files", {}) if old else {}
@@ -120,6 +133,8 @@ def _ingest(settings: Settings, *, rebuild: bool, progress: Progress | None, emb
 
         sources = scan_corpus(corpus_dir)
         plan = _plan(sources, old_files)
+        if settings.ocr and old is not None:
+            _read_scans_again(plan, old.infos)
         changed = (
             old is None
             or plan.to_read
@@ -136,12 +151,12 @@ def _ingest(settings: Settings, *, rebuild: bool, progress: Progress | None, emb
         vectors = _VectorCache(settings, old, embedder, progress)
         problems = list(plan.problems)
         total = len(plan.to_read)
-        jobs = [(s.file, (str(s.path), s.file, settings.chunking)) for s in plan.to_read]
+        jobs = [(s.file, (str(s.path), s.file, settings.chunking, settings.ocr)) for s in plan.to_read]
         if jobs:
             vectors.start()  # the model loads while the first PDFs are read
         try:
             for done, (file, result) in enumerate(
-                run_isolated(read_report, jobs, workers=settings.workers, timeout=settings.file_timeout,
+                run_isolated(read_report, jobs, workers=settings.workers, timeout=_timeout(settings),
                              memory_mb=settings.file_memory_mb, preload=("dscb_assistant.reader_warmup",)),
                 start=1,
             ):
@@ -169,6 +184,10 @@ def _ingest(settings: Settings, *, rebuild: bool, progress: Progress | None, emb
         vectors.report()
         if retag:
             notes.append("the themes file changed: every passage was tagged again (no re-embedding)")
+        read_by_ocr = sum(len(e.info.ocr_pages) for e in extracted.values())
+        if read_by_ocr:
+            notes.append(f"{read_by_ocr} scanned page{'s were' if read_by_ocr > 1 else ' was'} read by OCR; "
+                         "wherever that text is quoted it is marked as machine-read")
         hashes = {"reports_csv_sha256": csv_hash, "themes_sha256": themes_hash}
         return _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, hashes, notes, started, progress,
                                    vectors, duplicates, retag)
@@ -234,6 +253,22 @@ def _plan(sources: list[SourceFile], old_files: dict[str, dict]) -> _Plan:
     present = {s.file for s in sources}
     removed = sorted(f for f in old_files if f not in present)
     return _Plan(kept, to_read, removed, problems, refreshed, {s.file: s for s in sources}, duplicates)
+
+
+def _read_scans_again(plan: _Plan, infos: dict) -> None:
+    """With OCR asked for, unchanged files whose scanned pages were not read by OCR are read again."""
+    for file in [f for f in plan.kept if f in infos and infos[f].scanned_pages and f in plan.sources]:
+        del plan.kept[file]
+        plan.to_read.append(plan.sources[file])
+
+
+def _timeout(settings: Settings) -> float:
+    """Seconds one file may take: OCR of a scanned report takes far longer than reading a text layer."""
+    if not settings.ocr:
+        return settings.file_timeout
+    from .ocr import SECONDS_PER_PAGE
+
+    return max(settings.file_timeout, 20 * SECONDS_PER_PAGE)
 
 
 def _safe_sha(path: Path) -> str:

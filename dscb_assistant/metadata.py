@@ -119,6 +119,7 @@ def resolve(file: str, sha256: str, info: DocumentInfo, row: dict[str, str] | No
         sha256=sha256,
         pages=info.page_count,
         scanned_pages=info.scanned_pages,
+        ocr_pages=info.ocr_pages,
     )
 
 

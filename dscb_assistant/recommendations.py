@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .ocr import pages_machine_read
 from .records import Passage, ReportMeta
 
 # Headings of the sections whose paragraphs are recommendations (or a coroner's concerns, which ask for action).
@@ -166,6 +167,7 @@ class Recommendation:
             "themes": list(self.themes),
             "group": self.group,
             "link": link,
+            "machine_read": pages_machine_read(report, self.page, self.page_end),
         }
 
 

@@ -43,7 +43,8 @@ class DocumentInfo:
     detected_year: int | None = None
     detected_type: str = ""
     page_count: int = 0
-    scanned_pages: tuple[int, ...] = ()
+    scanned_pages: tuple[int, ...] = ()  # no text layer, and not read by OCR: not searchable
+    ocr_pages: tuple[int, ...] = ()  # no text layer, read by OCR (ingest --ocr): machine-read text
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class ReportMeta:
     sha256: str
     pages: int
     scanned_pages: tuple[int, ...] = ()
+    ocr_pages: tuple[int, ...] = ()  # pages whose text OCR read (see ocr.machine_read)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

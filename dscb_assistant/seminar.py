@@ -23,6 +23,7 @@ from .export import (
     published_link,
     xml_safe,
 )
+from .ocr import MACHINE_READ_LABEL, machine_read
 from .records import Hit
 
 # A 16:9 slide, in inches.
@@ -87,8 +88,11 @@ def to_pptx(hits: Sequence[Hit], *, notice: str = "", link_for: LinkFor = publis
             cited = _text(slide, citation(hit), top=5.85, height=0.65, size=14, colour=_MUTED)
             cited.name = "Citation"
             _link(slide, hit, link_for(hit))
-            if hit.report.file in sample_files:
-                _label(slide, SAMPLE_LABEL)
+            labels = [SAMPLE_LABEL] if hit.report.file in sample_files else []
+            if machine_read(hit.passage, hit.report):
+                labels.append(MACHINE_READ_LABEL)
+            if labels:
+                _label(slide, " ".join(labels))
 
     for start in range(0, len(reports), SOURCES_PER_SLIDE):
         slide = deck.slides.add_slide(blank)
@@ -224,5 +228,5 @@ def _link(slide, hit: Hit, url: str) -> None:
 
 
 def _label(slide, text: str) -> None:
-    box = _text(slide, text, top=6.95, height=0.4, size=13, bold=True, colour=_WARN)
+    box = _text(slide, text, top=6.9, height=0.55, size=12, bold=True, colour=_WARN)
     box.name = "Sample label"

@@ -56,6 +56,8 @@ class Settings:
     # Tests only: also fetch from loopback (servers the test starts itself). Never set on a server.
     fetch_loopback_for_tests: bool = False
     batch_size: int = 64
+    # Read pages that have no text layer (scans) with OCR (ocrmypdf + tesseract): ingest --ocr, DSCB_OCR=1.
+    ocr: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":

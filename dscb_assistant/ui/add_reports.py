@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from dscb_assistant import add
 from dscb_assistant.fetch import FetchPolicy
+from dscb_assistant.ocr import unavailable as ocr_unavailable
 from dscb_assistant.records import REVIEW_TYPES
 from dscb_assistant.ui.admin import require_adder
 from dscb_assistant.ui.indexing import run_ingest, show_summary
@@ -20,6 +23,14 @@ def render() -> None:
     cfg = settings()
     st.caption("Reports are stored in the library's corpus folder and indexed straight away; "
                "only new and changed files are read. Leave a detail empty to take it from the PDF.")
+    cannot = ocr_unavailable()
+    use_ocr = st.checkbox(
+        "Read scanned pages with OCR", value=cfg.ocr and not cannot, key="add-ocr", disabled=bool(cannot),
+        help=f"Not available here: {cannot}." if cannot else
+        "Pages that are pictures of paper (no text layer) are read by machine. Slower; the text is marked as "
+        "machine-read wherever it is quoted, because it may hold misread words.",
+    )
+    cfg = replace(cfg, ocr=use_ocr)
     upload, download = st.tabs(["Upload PDFs", "Download from a link"])
     with upload:
         with st.form("upload-form", clear_on_submit=False, enter_to_submit=False):

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dscb_assistant.confidence import WEAK_LABEL
 from dscb_assistant.highlight import highlight_html
+from dscb_assistant.ocr import MACHINE_READ_LABEL, machine_read
 from dscb_assistant.records import Hit
 from dscb_assistant.untrusted import html as _html, markdown as _md
 
@@ -43,6 +44,8 @@ def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int
         f'<div class="dscb-meta">{" &middot; ".join(_html(m) for m in meta if m)}</div>',
         f'<div class="dscb-quote">{excerpt}</div>',
     ]
+    if machine_read(passage, report):
+        parts.append(f'<div class="dscb-also">{MACHINE_READ_LABEL}</div>')
     if chips:
         parts.append(f'<div class="dscb-chips" aria-label="Themes">{chips}</div>')
     link = safe_link(hit)

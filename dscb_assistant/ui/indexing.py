@@ -85,7 +85,7 @@ def show_summary(summary, focus: tuple[str, ...] = ()) -> None:
     for file, pages in summary.scanned:
         if not focus or file in focus:
             listed = ", ".join(map(str, pages))
-            st.info(_md(f"{file}: page{'s' if len(pages) > 1 else ''} {listed} are scanned images with no text, so they cannot be searched."))
+            st.info(_md(f"{file}: page{'s' if len(pages) > 1 else ''} {listed} are scanned images with no text, so they cannot be searched (Read scanned pages with OCR, on the Add reports page, reads them)."))
     for note in summary.notes:
         st.caption(_md(note))
 

@@ -8,6 +8,7 @@ import html
 import streamlit as st
 
 from dscb_assistant import recommendations as recs
+from dscb_assistant.ocr import MACHINE_READ_LABEL, pages_machine_read
 from dscb_assistant.records import Hit, Passage
 from dscb_assistant.ui import layout, links, resources
 from dscb_assistant.ui.resources import theme_name
@@ -100,6 +101,8 @@ def recommendation_html(searcher, recommendation: recs.Recommendation) -> str:
     if recommendation.lead_in:
         parts.append(f'<div class="dscb-also">{_html(recommendation.lead_in)}</div>')
     parts.append(f'<div class="dscb-quote">{_html(recommendation.text)}</div>')
+    if pages_machine_read(report, recommendation.page, recommendation.page_end):
+        parts.append(f'<div class="dscb-also">{MACHINE_READ_LABEL}</div>')
     if recommendation.themes:
         chips = "".join(f'<span class="dscb-chip">{_html(theme_name(t))}</span>' for t in recommendation.themes)
         parts.append(f'<div class="dscb-chips">{chips}</div>')
