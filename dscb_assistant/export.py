@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from .ocr import MACHINE_READ_LABEL, machine_read
 from .records import Hit
-from .untrusted import markdown as escape_markdown  # the one escaper; kept under this name for callers
+from .untrusted import markdown_file as escape_markdown  # the one escaper; kept under this name for callers
 
 APP_NAME = "DSCB Learning Assistant"
 HEADING = "Collected excerpts from child safeguarding case reviews"

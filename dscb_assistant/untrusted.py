@@ -26,6 +26,11 @@ _MD_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 _MD_COLON = re.compile(r":(?=[A-Za-z/\[:{])")
 _MD_AUTOLINK = re.compile(r"(?i)(\bwww)\.|@")
 _MD_ICON_SLASH = re.compile(r"(?<=\\:)(\w*)/")
+# Streamlit also turns addresses into links after parsing, in the text itself, where no escape reaches: an
+# empty element between "http" and "://", "www" and ".", or before "@" splits the text so none is found.
+_AUTOLINK_START = re.compile(r"(?i)(?<![A-Za-z0-9])(https?|ftps?|mailto|www)(?=\\[:.]|&#58;|\.)")
+_AUTOLINK_AT = re.compile(r"(\\@|@)")
+STREAMLIT_SEPARATOR = ":small[]"  # an empty directive: renders as an empty <span>, nothing visible
 # Characters that mean something to Markdown even inside an HTML fragment that ends up in inline text.
 _HTML_MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[]$~"})
 _NEWLINES = re.compile(r"\r\n?|\n")
@@ -34,12 +39,15 @@ _NEWLINES = re.compile(r"\r\n?|\n")
 _TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def markdown(text: str, *, one_line: bool = False) -> str:
-    """``text`` escaped for ``st.markdown``, captions, labels, tab titles and Markdown files.
+def markdown(text: str, *, one_line: bool = False, streamlit: bool = True) -> str:
+    """``text`` escaped for ``st.markdown``, captions, labels and tab titles (and, with ``streamlit=False``,
+    for Markdown files).
 
     Args:
         text: untrusted text.
         one_line: collapse line breaks to spaces (for captions, labels and headings).
+        streamlit: also stop Streamlit turning web and email addresses into links (with an empty
+            directive only Streamlit understands; leave it out of files other programs read).
     """
     text = str(text or "")
     if one_line:
@@ -51,7 +59,14 @@ def markdown(text: str, *, one_line: bool = False) -> str:
     # Streamlit rewrites ":material/" to an icon before parsing; "\:material\/" no longer matches.
     text = _MD_ICON_SLASH.sub(r"\1\\/", text)
     text = _MD_AUTOLINK.sub(lambda m: f"{m.group(1)}\\." if m.group(1) else "\\@", text)
+    if streamlit:
+        text = _AUTOLINK_AT.sub(STREAMLIT_SEPARATOR + r"\1", _AUTOLINK_START.sub(r"\1" + STREAMLIT_SEPARATOR, text))
     return _MD_LINE_START.sub(lambda m: _LINE_MARK.sub(r"\\\1", m.group(1)), text)
+
+
+def markdown_file(text: str, *, one_line: bool = False) -> str:
+    """``text`` escaped for a Markdown file that other programs will render (an export)."""
+    return markdown(text, one_line=one_line, streamlit=False)
 
 
 def html(text: str, *, one_line: bool = False) -> str:
@@ -59,12 +74,14 @@ def html(text: str, *, one_line: bool = False) -> str:
 
     Line breaks become ``<br>``: a blank line would end the HTML block and let the rest be read
     as Markdown. Markdown's own characters become character references, so nothing is read as
-    maths, a link or a directive even where the fragment sits in a paragraph.
+    maths, a link or a directive even where the fragment sits in a paragraph, and an empty
+    ``<span>`` splits "http://", "www." and "a@b" so they are not turned into links.
     """
     text = str(text or "")
     if one_line:
         text = " ".join(text.split())
     escaped = _MD_COLON.sub("&#58;", _html.escape(text, quote=True).translate(_HTML_MARKDOWN))
+    escaped = _AUTOLINK_AT.sub(r"<span></span>\1", _AUTOLINK_START.sub(r"\1<span></span>", escaped))
     return _NEWLINES.sub("<br>", escaped)
 
 
