@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dscb_assistant.settings import HASH_EMBEDDER, Settings
+from dscb_assistant.untrusted import STREAMLIT_SEPARATOR
 
 from .conftest import build_small_corpus
 from .pdfs import make_pdf, words
@@ -370,7 +371,7 @@ def test_upload_mistakes_are_messages(tmp_path, monkeypatch, library):
     widget(at.button, "Download and index").click().run()
     assert not at.exception
     # Messages go through the Markdown escaper (they can quote a file name or an address); read them as shown.
-    shown = [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]
+    shown = [re.sub(r"\\(.)", r"\1", e.value.replace(STREAMLIT_SEPARATOR, "")) for e in at.error]
     assert any("starting with https://" in m for m in shown), shown
 
 
