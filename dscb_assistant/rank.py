@@ -45,16 +45,15 @@ def ordered(fused: Mapping[int, float]) -> list[tuple[int, float]]:
 
 def filter_mask(
     file_ids: np.ndarray,
-    theme_bits: np.ndarray,
+    theme_rows: Mapping[str, np.ndarray],
     reports: Sequence[ReportMeta],
-    theme_order: Sequence[str],
     filters: Filters,
 ) -> np.ndarray | None:
     """Boolean mask over passages that pass ``filters``, or None when nothing is filtered.
 
     Args:
         file_ids: for each passage, the position of its report in ``reports``.
-        theme_bits: for each passage, a bit per theme in ``theme_order`` that it carries.
+        theme_rows: for each theme, the rows of the passages that carry it (see :func:`theme_rows`).
     """
     if not filters.active:
         return None
@@ -72,18 +71,22 @@ def filter_mask(
     )
     mask = allowed[file_ids] if len(reports) else np.zeros(len(file_ids), dtype=bool)
     if filters.themes:
-        wanted = theme_mask(filters.themes, theme_order)
-        mask &= (theme_bits & wanted) != 0
+        carries = np.zeros(len(file_ids), dtype=bool)
+        for theme in filters.themes:  # any of the chosen themes; an unknown id matches nothing
+            if theme in theme_rows:
+                carries[theme_rows[theme]] = True
+        mask &= carries
     return mask
 
 
-def theme_mask(themes: Sequence[str], theme_order: Sequence[str]) -> np.int64:
-    """The bit pattern of ``themes`` (ids not in ``theme_order`` add nothing)."""
-    bits = 0
-    for theme in themes:
-        if theme in theme_order:
-            bits |= 1 << theme_order.index(theme)
-    return np.int64(bits)
+def theme_rows(passage_themes: Iterable[Sequence[str]]) -> dict[str, np.ndarray]:
+    """Theme id -> the rows of the passages that carry it: a set per theme, so any number of themes
+    (a 64-bit mask per passage broke past 63)."""
+    rows: dict[str, list[int]] = {}
+    for row, themes in enumerate(passage_themes):
+        for theme in dict.fromkeys(themes):
+            rows.setdefault(theme, []).append(row)
+    return {theme: np.asarray(found, dtype=np.int64) for theme, found in rows.items()}
 
 
 def cap_per_report(ranked: Sequence[tuple[int, float]], files: Sequence[str], per_report: int, k: int) -> list[tuple[int, float]]:

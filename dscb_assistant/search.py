@@ -42,9 +42,7 @@ class Searcher:
         self.files = [p.file for p in self.passages]
         self.file_ids = np.fromiter((position[f] for f in self.files), dtype=np.int64, count=len(self.files))
         self.theme_order = sorted({t for p in self.passages for t in p.themes})
-        self.theme_bits = np.fromiter(
-            (int(rank.theme_mask(p.themes, self.theme_order)) for p in self.passages), dtype=np.int64, count=len(self.passages)
-        )
+        self.theme_rows = rank.theme_rows(p.themes for p in self.passages)  # theme -> rows: any number of themes
         self.rows = {p.id: row for row, p in enumerate(self.passages)}
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
@@ -178,7 +176,7 @@ class Searcher:
         if not isinstance(k, int) or k < 1:
             raise QueryError(f"The number of results must be 1 or more, got {k!r}.")
         per_report = self.settings.per_report if per_report is None else per_report
-        mask = rank.filter_mask(self.file_ids, self.theme_bits, self._report_list, self.theme_order, filters)
+        mask = rank.filter_mask(self.file_ids, self.theme_rows, self._report_list, filters)
         if exclude:
             mask = np.ones(len(self.passages), dtype=bool) if mask is None else mask.copy()
             for passage_id in exclude:

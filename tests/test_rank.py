@@ -39,14 +39,27 @@ def test_cap_per_report_keeps_k_results_from_other_reports():
 def test_filter_mask_by_year_type_board_and_theme():
     reports = [_report("a", 2012, "serious case review"), _report("b", 2020, board="B Board"), _report("c", None)]
     file_ids = np.array([0, 0, 1, 2])
-    order = ["neglect", "hidden-men"]
-    bits = np.array([1, 2, 3, 0], dtype=np.int64)
-    assert rank.filter_mask(file_ids, bits, reports, order, Filters()) is None
-    assert rank.filter_mask(file_ids, bits, reports, order, Filters(year_from=2015)).tolist() == [False, False, True, False]
-    assert rank.filter_mask(file_ids, bits, reports, order, Filters(review_types=("serious case review",))).tolist() == [True, True, False, False]
-    assert rank.filter_mask(file_ids, bits, reports, order, Filters(boards=("B Board",))).tolist() == [False, False, True, False]
-    assert rank.filter_mask(file_ids, bits, reports, order, Filters(themes=("hidden-men",))).tolist() == [False, True, True, False]
-    assert not rank.filter_mask(file_ids, bits, reports, order, Filters(themes=("no-such-theme",))).any()
+    themes = rank.theme_rows([("neglect",), ("hidden-men",), ("neglect", "hidden-men"), ()])
+    assert rank.filter_mask(file_ids, themes, reports, Filters()) is None
+    assert rank.filter_mask(file_ids, themes, reports, Filters(year_from=2015)).tolist() == [False, False, True, False]
+    assert rank.filter_mask(file_ids, themes, reports, Filters(review_types=("serious case review",))).tolist() == [True, True, False, False]
+    assert rank.filter_mask(file_ids, themes, reports, Filters(boards=("B Board",))).tolist() == [False, False, True, False]
+    assert rank.filter_mask(file_ids, themes, reports, Filters(themes=("hidden-men",))).tolist() == [False, True, True, False]
+    assert not rank.filter_mask(file_ids, themes, reports, Filters(themes=("no-such-theme",))).any()
+
+
+def test_theme_filter_works_with_any_number_of_themes():
+    """Theme membership was a 64-bit mask per passage: the 64th theme and beyond could not be filtered on."""
+    names = [f"theme-{i:03d}" for i in range(200)]
+    passages = [tuple(names[i::50]) for i in range(50)]  # passage i carries themes i, i+50, i+100, i+150
+    file_ids = np.zeros(len(passages), dtype=np.int64)
+    rows = rank.theme_rows(passages)
+    reports = [_report("a", 2020)]
+    for theme in (names[0], names[63], names[64], names[150], names[199]):
+        expected = [theme in p for p in passages]
+        assert rank.filter_mask(file_ids, rows, reports, Filters(themes=(theme,))).tolist() == expected, theme
+    both = rank.filter_mask(file_ids, rows, reports, Filters(themes=(names[70], names[199])))
+    assert np.flatnonzero(both).tolist() == [20, 49]
 
 
 def test_group_by_report_keeps_best_first_order():
