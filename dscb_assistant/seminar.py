@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from collections.abc import Collection, Sequence
 
 from .export import (
@@ -135,9 +136,12 @@ def fit_quotation(text: str) -> tuple[list[str], int]:
         if _lines_needed(text, size) <= _lines_available(size):
             return [text], size
     size = QUOTE_SIZES[-1]
+    # As many slides as needed, filled evenly: not two full slides and a third of three lines.
+    slides = math.ceil(_lines_needed(text, size) / _lines_available(size))
+    budget = min(_lines_available(size), math.ceil(_lines_needed(text, size) / slides) + 1)
     pieces, rest = [], text.strip()
     while _lines_needed(rest, size) > _lines_available(size):
-        cut = _cut(rest, size)
+        cut = _cut(rest, size, budget)
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     pieces.append(rest)
@@ -167,9 +171,8 @@ def _lines_needed(text: str, size: int) -> int:
     return lines
 
 
-def _cut(text: str, size: int) -> int:
-    """Where to end a piece: the last sentence end, else the last space, before the slide is full."""
-    budget = _lines_available(size)
+def _cut(text: str, size: int, budget: int) -> int:
+    """Where to end a piece: the last sentence end, else the last space, within ``budget`` lines."""
     spaces = [i for i, c in enumerate(text) if c.isspace()]
     fitting = [i for i in spaces if _lines_needed(text[:i], size) <= budget] or spaces[:1]
     if not fitting:

@@ -232,6 +232,8 @@ def test_long_quotation_continues_on_another_slide_with_every_word():
     assert all(s["shapes"]["Quotation"].rstrip().endswith(".") for s in quoted)  # pieces end between sentences
     assert all("Fictional sample report" in s["shapes"]["Sample label"] for s in quoted)
     assert "(1 of" in quoted[0]["text"] and "continues on the next slide" in quoted[0]["text"]
+    lengths = [len(s["shapes"]["Quotation"].split()) for s in quoted]
+    assert min(lengths) >= 0.5 * max(lengths)  # filled evenly, not a last slide of a few words
 
     from pptx import Presentation
     from pptx.util import Pt
