@@ -266,3 +266,28 @@ def test_deck_joins_a_split_paragraph_and_survives_control_characters():
     quotes = [s["shapes"]["Quotation"] for s in deck if "Quotation" in s["shapes"]]
     assert quotes == ["4.2 The health visitor saw the bruise. She accepted the account. No referral was made. "
                       "The GP was not told either.", "Formfeed  here."]
+
+
+def test_deck_opens_in_libreoffice_with_every_word_on_its_slides(tmp_path):
+    import shutil
+    import subprocess
+
+    from pypdf import PdfReader
+
+    from dscb_assistant.seminar import to_pptx
+
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-impress to render decks)")
+    text = " ".join(f"Sentence {i} says what the nurse saw and what she did about it." for i in range(40))
+    deck = tmp_path / "deck.pptx"
+    deck.write_bytes(to_pptx([make_hit("A short finding about the school."), make_hit(text, pid="p2")],
+                             sample_files={"sub/child-c.pdf"}))
+    done = subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(deck)],
+                          capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    pages = [page.extract_text() for page in PdfReader(tmp_path / "deck.pdf").pages]
+    quoted = " ".join(p for p in pages if "Sentence" in p)
+    assert all(f"Sentence {i} says" in " ".join(quoted.split()) for i in range(40))  # nothing fell off a slide
+    assert all("Fictional sample report" in p for p in pages[1:-1])
