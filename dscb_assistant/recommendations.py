@@ -44,8 +44,13 @@ _LABEL = re.compile(r"\bRecommendations?(?:\s+\d{1,2}(?:\.\d{1,2})?[a-z]?)?\s*[:
 # Other labels a paragraph may open with, which make it something else ("Finding 2:", "Learning point:").
 _OTHER_LABEL = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?\s+)?(?:Finding|Learning point|Lesson|Key message|"
                           r"Good practice|Question|Issue)s?\b[^:]{0,12}:", re.IGNORECASE)
-_DIRECTIVE = re.compile(r"\b(?:should|must|needs? to|ought to|is asked to|are asked to|is to|are to|will need to)\b",
-                        re.IGNORECASE)
+_DIRECTIVE = re.compile(
+    r"\b(?:should|must|needs? to|ought to|is asked to|are asked to|is to|are to|will need to|"
+    # "The LSCP to ensure that ...", "Partners will review ...": the other ways reviews ask
+    r"(?:(?<!order )(?<!so as )(?<!able )(?<!how )(?<!want )(?<!wish )to|will) (?:ensure|seek|consider|review|develop|provide|establish|agree|commission|promote|raise|"
+    r"undertake|explore|audit|strengthen|improve|introduce|publish|share)|recommends? that)\b",
+    re.IGNORECASE,
+)
 _IMPERATIVE = re.compile(
     r"^(?:ensure|improve|review|develop|strengthen|establish|introduce|agree|implement|consider|provide|"
     r"increase|reduce|audit|seek|build|accelerate|consolidate|embed|make|take|promote|raise|revise|relaunch|"
@@ -338,7 +343,7 @@ def _subject(text: str) -> str:
     if label:
         body = body[label.end():]
     body = _SUBJECT_TRIM.sub("", body)
-    modal = _DIRECTIVE.search(body[:200])
+    modal = _DIRECTIVE.search(body[: min(200, _sentence_end(body, 0))])  # its own first sentence only
     if not modal:
         return ""
     subject = body[: modal.start()].strip(" ,;:")

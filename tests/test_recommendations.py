@@ -83,6 +83,20 @@ def test_a_finding_labelled_recommendation_and_a_board_sentence_outside_the_sect
     assert found[0].agency == "The Partnership"
 
 
+def test_recommendations_under_their_own_headings_and_other_ways_of_asking():
+    found = find_recommendations([
+        passage("e.pdf", 0, "The review identified the following recommendations.", "Recommendations"),
+        passage("e.pdf", 1, "The Safeguarding Partnership to ensure that the escalation policy is understood by schools.",
+                "Recommendation 1"),
+        passage("e.pdf", 2, "That the ICB seeks assurance that GPs record who lives in the household. The review "
+                "recommends that the ICB reports back in six months.", "Recommendation 2"),
+        passage("e.pdf", 3, "In order to improve practice, staff were trained.", "5. Analysis"),
+    ], themes=())
+    assert [(r.section, r.agency) for r in found] == [("Recommendation 1", "The Safeguarding Partnership"),
+                                                      ("Recommendation 2", "")]
+    assert found[1].text.startswith("That the ICB seeks assurance")
+
+
 def test_a_paragraph_split_over_two_passages_is_one_recommendation():
     first = "9.3 The Board should agree a protocol. It should cover every notification of domestic abuse."
     second = "It should cover every notification of domestic abuse. Police and health should both sign it."
