@@ -9,10 +9,13 @@ import streamlit as st
 st.set_page_config(page_title="DSCB Learning Assistant", page_icon="📘", layout="centered")
 
 from dscb_assistant.access import CLOSED  # noqa: E402  (set_page_config must come first)
-from dscb_assistant.ui import admin, collected, layout  # noqa: E402
+from dscb_assistant.ui import admin, collected, conversation, layout  # noqa: E402
 from dscb_assistant.ui.layout import PAGES  # noqa: E402
+from dscb_assistant.ui.resources import settings  # noqa: E402
 
+cfg = settings()
 layout.style()
+layout.sample_banner(cfg.corpus_dir)  # every page, the add page and an empty collection too
 collected_count = len(collected.collection())
 pages = [
     st.Page(PAGES["ask"], title="Ask", icon=":material/forum:", default=True),
@@ -27,4 +30,5 @@ if admin.access().mode != CLOSED:  # open on a loopback-bound server; admins onl
 page = st.navigation(pages)
 if st.session_state.pop("_go_ask", False) and page.url_path not in ("", "ask"):
     st.switch_page(pages[0])  # "More like this" pressed on a browsing page: answer on the Ask page
+layout.warn_before_leaving(bool(conversation.turns()))
 page.run()

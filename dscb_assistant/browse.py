@@ -132,3 +132,11 @@ def is_sample_corpus(reports: Iterable[ReportMeta], corpus_dir: Path) -> bool:
     if not sources.is_dir():
         return False
     return any((sources / f"{Path(r.file).stem}.txt").is_file() for r in reports if "/" not in r.file)
+
+
+def corpus_has_samples(corpus_dir: Path) -> bool:
+    """True when the corpus folder holds any bundled fictional sample PDF (one whose source text sits in ``sources/``)."""
+    sources = Path(corpus_dir) / "sources"
+    if not sources.is_dir():
+        return False
+    return any((Path(corpus_dir) / f"{text.stem}.pdf").is_file() for text in sources.glob("*.txt"))

@@ -149,6 +149,23 @@ def test_filters_apply_to_the_current_question_and_loosening_brings_results_back
     assert len(cards(app)) > 1
 
 
+def test_clear_filters_in_the_sidebar_resets_every_filter_on_one_click(app):
+    ask(app, "police information sharing")
+    everything = len(cards(app))
+    app.sidebar.multiselect[0].set_value(["serious case review"]).run()
+    widget(app.sidebar.multiselect, "Board").set_value(["Otherton LSCB"]).run()
+    widget(app.sidebar.slider, "Years published").set_value((2015, 2019)).run()
+    assert not cards(app)
+    widget(app.sidebar.button, "Clear filters").click().run()
+    assert not app.exception
+    assert [m.value for m in app.sidebar.multiselect] == [[], [], []]
+    years = widget(app.sidebar.slider, "Years published")
+    assert years.value == (years.min, years.max)
+    assert len(cards(app)) == everything
+    assert not any("Filtered:" in c.value for c in app.caption)
+    assert not [w for w in app.warning if "Session State" in w.value]
+
+
 def test_number_of_results(app):
     ask(app, "review panel records agency")
     assert len(cards(app)) > 5
@@ -321,6 +338,10 @@ def test_sample_corpus_banner(tmp_path, monkeypatch, library):
     _env(monkeypatch, corpus, tmp_path / "index")
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert any("fictional sample reports" in w.value for w in at.warning)
+    for page in ("themes", "reports", "collection", "add_reports"):  # an empty collection and the add page too
+        at.switch_page(PAGES[page]).run()
+        assert not at.exception
+        assert [w for w in at.warning if "fictional sample reports" in w.value], page
 
 
 def test_real_corpus_has_no_sample_banner(app):

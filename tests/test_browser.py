@@ -158,3 +158,48 @@ def test_phone_width_is_readable(server, browser):
     page.locator("[data-testid=stImage]").first.scroll_into_view_if_needed()
     _shot(page, "08-phone-page-image")
     context.close()
+
+
+def test_clear_filters_works_on_the_first_click_with_a_dropdown_open(server, browser):
+    base, _, _ = server
+    context, page = _page(browser, base, 1280, 900, [])
+    page.goto(base)
+    _ask(page, QUESTION)
+    sidebar = page.locator("[data-testid=stSidebar]")
+    types = sidebar.locator("[data-testid=stMultiSelect]").first
+    types.click()
+    page.get_by_role("option", name="Serious case review").click()
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+    page.wait_for_selector("text=Filtered: serious case review")
+    types.click()  # the dropdown is open when "Clear filters" is pressed
+    page.get_by_role("listbox").first.wait_for()
+    sidebar.get_by_role("button", name="Clear filters").click()
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+    page.wait_for_timeout(500)
+    _shot(page, "09-filters-cleared")
+    assert page.locator("text=Filtered:").count() == 0
+    assert "Serious case review" not in types.inner_text()
+    assert page.locator("text=Session State").count() == 0
+    context.close()
+
+
+def test_reloading_asks_first_only_when_there_is_a_conversation(server, browser):
+    base, _, _ = server
+    context, page = _page(browser, base, 1280, 900, [])
+    dialogs: list[str] = []
+
+    def answer(dialog) -> None:
+        dialogs.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    page.goto(base)
+    page.get_by_placeholder("Ask about practice", exact=False).click()
+    page.reload()
+    page.get_by_placeholder("Ask about practice", exact=False).wait_for()
+    assert dialogs == []  # nothing to lose yet
+    _ask(page, QUESTION)
+    page.reload()
+    page.get_by_placeholder("Ask about practice", exact=False).wait_for()
+    assert dialogs == ["beforeunload"]
+    context.close()

@@ -25,7 +25,6 @@ def render() -> None:
     st.title("Ask the reviews", anchor="ask")
     st.caption("Every answer is a set of passages quoted word for word from published case reviews, best match first.")
     searcher = resources.searcher_or_stop()
-    layout.sample_banner(searcher)
     chosen, k = filters.sidebar(searcher)
 
     # The question box sits at the top, like a search box: each answer is read from its first card
@@ -37,6 +36,7 @@ def render() -> None:
     if question and question.strip():
         conversation.ask(question.strip())
     turns = conversation.turns()
+    layout.warn_before_leaving(bool(turns))  # app.py asked before this run's question was added
     if not turns:
         _welcome()
         return

@@ -29,7 +29,7 @@ def render() -> None:
     cfg = settings()
     notice = SAMPLE_NOTICE if is_sample_corpus([h.report for h in items], cfg.corpus_dir) else ""
     if notice:
-        st.warning(f"**Sample library.** {notice} The exports say so too.", icon=":material/info:")
+        st.caption("These excerpts quote the fictional sample reports; the downloads say so too.")
     stamp = dt.date.today().isoformat()
     samples = frozenset(h.report.file for h in items if is_sample_corpus([h.report], cfg.corpus_dir))
     made_with = {"notice": notice, "link_for": _export_link, "sample_files": samples}

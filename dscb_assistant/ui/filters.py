@@ -9,6 +9,7 @@ from dscb_assistant.records import Filters
 from .resources import theme_name, themes
 
 RESULT_CHOICES = (5, 10, 15, 20, 30)
+GENERATION = "_filters_generation"
 
 
 def sidebar(searcher, *, show_themes: bool = True) -> tuple[Filters, int]:
@@ -19,10 +20,14 @@ def sidebar(searcher, *, show_themes: bool = True) -> tuple[Filters, int]:
     boards = sorted({r.board for r in reports if r.board})
     theme_ids = [t for t in themes() if t in searcher.theme_order]
     theme_ids += [t for t in searcher.theme_order if t not in theme_ids]
-    # Keys carry the options' shape, so a rebuilt index with other options starts from clean widgets.
-    year_key = f"f-years-{years[0]}-{years[-1]}" if years else "f-years"
-    keys = {"years": year_key, "types": f"f-types-{len(types)}", "boards": f"f-boards-{len(boards)}",
-            "themes": f"f-themes-{len(theme_ids)}", "k": "f-k"}
+    # Keys carry the options' shape, so a rebuilt index with other options starts from clean widgets,
+    # and a generation that "Clear filters" moves on: new keys are new widgets at their defaults. Writing
+    # the old keys' values instead is refused for a widget created with a default (a Session State
+    # warning) and lost when an open dropdown sends its own value in the same click.
+    gen = st.session_state.get(GENERATION, 0)
+    year_key = f"f-years-{years[0]}-{years[-1]}-g{gen}" if years else f"f-years-g{gen}"
+    keys = {"years": year_key, "types": f"f-types-{len(types)}-g{gen}", "boards": f"f-boards-{len(boards)}-g{gen}",
+            "themes": f"f-themes-{len(theme_ids)}-g{gen}"}
 
     with st.sidebar:
         st.subheader("Filters")
@@ -40,9 +45,9 @@ def sidebar(searcher, *, show_themes: bool = True) -> tuple[Filters, int]:
                                            placeholder="Any theme", format_func=theme_name)
         elif not show_themes:
             chosen_themes = list(st.session_state.get(keys["themes"], []))
-        k = st.select_slider("Number of results", RESULT_CHOICES, value=_default_k(searcher), key=keys["k"],
+        k = st.select_slider("Number of results", RESULT_CHOICES, value=_default_k(searcher), key="f-k",
                              persist_state="session")
-        st.button("Clear filters", key="f-clear", on_click=_clear, args=(keys, years), icon=":material/filter_alt_off:")
+        st.button("Clear filters", key="f-clear", on_click=clear, icon=":material/filter_alt_off:")
 
     filters = Filters(
         year_from=year_range[0] if year_range and year_range[0] > years[0] else None,
@@ -51,7 +56,6 @@ def sidebar(searcher, *, show_themes: bool = True) -> tuple[Filters, int]:
         boards=tuple(chosen_boards),
         themes=tuple(chosen_themes) if show_themes else (),
     )
-    st.session_state["_filter_keys"] = (keys, years)
     return filters, int(k)
 
 
@@ -65,17 +69,11 @@ def summary(filters: Filters) -> str:
 
 
 def clear() -> None:
-    """Reset every filter (used by the "no results" state as well as the sidebar button)."""
-    keys, years = st.session_state.get("_filter_keys", ({}, []))
-    _clear(keys, years)
-
-
-def _clear(keys: dict[str, str], years: list[int]) -> None:
-    for name, key in keys.items():
-        if name == "years" and len(years) > 1:
-            st.session_state[key] = (years[0], years[-1])
-        elif name in ("types", "boards", "themes"):
-            st.session_state[key] = []
+    """Reset every filter (the sidebar button and the "no results" state): the next run draws fresh widgets."""
+    gen = st.session_state.get(GENERATION, 0)
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("f-") and k.endswith(f"-g{gen}")]:
+        del st.session_state[key]
+    st.session_state[GENERATION] = gen + 1
 
 
 def _default_k(searcher) -> int:

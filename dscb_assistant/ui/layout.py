@@ -45,8 +45,20 @@ def style() -> None:
     )
 
 
-def sample_banner(searcher) -> None:
-    from dscb_assistant.browse import is_sample_corpus
+def sample_banner(corpus_dir) -> None:
+    """The fictional-sample notice, drawn by app.py above every page while the corpus holds the samples."""
+    from dscb_assistant.browse import corpus_has_samples
 
-    if is_sample_corpus(searcher.report_list(), searcher.settings.corpus_dir):
+    if corpus_has_samples(corpus_dir):
         st.warning(f"**Sample library.** {SAMPLE_NOTICE}", icon=":material/info:")
+
+
+def warn_before_leaving(conversation: bool) -> None:
+    """Ask the browser to confirm a reload or close while there is a conversation it would lose."""
+    # Runs in the page itself (not an iframe): the browser only asks for a page the user has interacted with.
+    st.html(
+        "<script>window.dscbKeep = %s; if (!window.dscbKeepHooked) { window.dscbKeepHooked = true; "
+        "window.addEventListener('beforeunload', function (event) { if (window.dscbKeep) { "
+        "event.preventDefault(); event.returnValue = ''; } }); }</script>" % ("true" if conversation else "false"),
+        unsafe_allow_javascript=True,
+    )

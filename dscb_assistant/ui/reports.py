@@ -8,7 +8,7 @@ import streamlit as st
 
 from dscb_assistant import browse
 from dscb_assistant.records import Hit
-from dscb_assistant.ui import cards, layout, resources
+from dscb_assistant.ui import cards, resources
 from dscb_assistant.ui.links import safe_link
 from dscb_assistant.ui.resources import theme_name
 from dscb_assistant.untrusted import html as _html, markdown as _md
@@ -19,7 +19,6 @@ PAGE_SIZE = 10
 def render() -> None:
     st.title("Reports library")
     searcher = resources.searcher_or_stop()
-    layout.sample_banner(searcher)
     passages_by_file: dict[str, list] = {}
     for passage in searcher.passages:
         passages_by_file.setdefault(passage.file, []).append(passage)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dscb_assistant import browse
 from dscb_assistant.errors import DscbError
-from dscb_assistant.ui import cards, filters, layout, resources
+from dscb_assistant.ui import cards, filters, resources
 from dscb_assistant.ui.resources import theme_name
 from dscb_assistant.untrusted import html as _html, markdown as _md
 
@@ -18,7 +18,6 @@ def render() -> None:
     st.title("Browse themes")
     st.caption("The learning themes that recur in case reviews. Choose one to read the passages that discuss it most directly.")
     searcher = resources.searcher_or_stop()
-    layout.sample_banner(searcher)
     chosen, k = filters.sidebar(searcher, show_themes=False)
     themes = resources.themes()
     counts = browse.theme_counts(searcher.passages)
