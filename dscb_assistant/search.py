@@ -164,9 +164,9 @@ class Searcher:
     def _encode_all(self, texts: Sequence[str]) -> np.ndarray:
         with self._embedder_lock:  # torch modules are not guaranteed thread-safe for concurrent forward passes
             if self._embedder is None:
-                from .embed import get_embedder
+                from .embed import get_query_encoder
 
-                self._embedder = get_embedder(self.settings.embedder)
+                self._embedder = get_query_encoder(self.settings.embedder, self.settings.index_dir)
             return np.atleast_2d(self._embedder.encode(list(texts)))
 
     def _rank(self, query, vector, *, k, filters, per_report, mode, exclude, pieces=()) -> list[Hit]:
