@@ -12,16 +12,37 @@ import time
 import urllib.request
 from pathlib import Path
 
+from dscb_assistant.embed import QUERY_MODELS
+
 from .machine import ROOT, Wall, python, run
 
 QUESTION = "health visitor saw a bruise on a baby who was not yet crawling"
 
 
 def cli_search(index: Path, *, embedder: str, rounds: int) -> dict:
-    """Wall time of ``python -m dscb_assistant search`` from nothing loaded to printed results."""
+    """Wall time of ``python -m dscb_assistant search`` from nothing loaded to printed results.
+
+    When ingest saved the ONNX query encoder, the same search on a copy of the index without it (the
+    question then goes through torch, as before the export) gives the before/after ratio.
+    """
+    walls = _cli_walls(index, embedder, rounds)
+    result = {"wall_s": walls, "median_s": Wall(walls).median}
+    if (index / QUERY_MODELS).is_dir():
+        without = index.parent / f"{index.name}-torch-questions"
+        shutil.rmtree(without, ignore_errors=True)
+        shutil.copytree(index, without, symlinks=True, ignore=shutil.ignore_patterns(QUERY_MODELS, ".ingest.lock"))
+        try:
+            torch_walls = _cli_walls(without, embedder, rounds)
+        finally:
+            shutil.rmtree(without, ignore_errors=True)
+        result["torch"] = {"wall_s": torch_walls, "median_s": Wall(torch_walls).median}
+        result["speedup"] = Wall(torch_walls).median / max(Wall(walls).median, 1e-9)
+    return result
+
+
+def _cli_walls(index: Path, embedder: str, rounds: int) -> list[float]:
     argv = python("-m", "dscb_assistant", "search", QUESTION, "--index", str(index), "--json")
-    walls = [run(argv, env={"DSCB_EMBEDDER": embedder})[0] for _ in range(rounds)]
-    return {"wall_s": walls, "median_s": Wall(walls).median}
+    return [run(argv, env={"DSCB_EMBEDDER": embedder})[0] for _ in range(rounds)]
 
 
 def app(index: Path, corpus: Path, *, embedder: str, rounds: int = 3, timeout: float = 180) -> dict:
