@@ -16,7 +16,7 @@ from .errors import QueryError
 from .records import Filters, Hit, Passage, ReportMeta
 from .settings import Settings
 
-MODES = ("hybrid", "plain", "bm25", "dense")
+MODES = ("hybrid", "keywords", "plain", "bm25", "dense")
 BRUTE_FORCE_ROWS = 100_000  # a filtered search over fewer rows than this is exact and fast in numpy
 # One question is too little work to share: on a busy 2-core machine a second OpenMP thread made
 # exact FAISS search 4-6x slower while it waited for a core (BENCHMARKS.md).
@@ -46,6 +46,9 @@ class Searcher:
         self.rows = {p.id: row for row, p in enumerate(self.passages)}
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
+        self._meaning_ready = threading.Event()
+        if embedder is not None:
+            self._meaning_ready.set()
         self._glossary = None
         if self.settings.expand_queries:
             from .glossary import load_glossary
@@ -75,7 +78,8 @@ class Searcher:
             filters: restrictions applied before ranking, so ``k`` hits still come back when enough pass.
             per_report: at most this many hits from one report (0: no cap; default from settings).
             mode: "hybrid" (the product's ranking: near-identical passages are shown once, with the
-                others in ``Hit.also_in``), or "plain" / "bm25" / "dense" (baselines for evaluation).
+                others in ``Hit.also_in``), "keywords" (the same without the meaning model, for while it
+                loads), or "plain" / "bm25" / "dense" (baselines for evaluation).
             exclude: passage ids never to return.
 
         Raises:
@@ -96,6 +100,17 @@ class Searcher:
         passage = self.passages[row]
         return self._rank(passage.text, self.vectors[row], k=k, filters=filters, per_report=per_report, mode="hybrid",
                           exclude=(passage_id,))
+
+    def load_meaning_model(self, *, background: bool = False) -> None:
+        """Load the question encoder and pay its first-call costs, here or in a daemon thread."""
+        if background:
+            threading.Thread(target=self.load_meaning_model, name="dscb-meaning-model", daemon=True).start()
+            return
+        self._encode("warm up")
+
+    def meaning_ready(self) -> bool:
+        """True once questions can be encoded without waiting for the model to load."""
+        return self._meaning_ready.is_set()
 
     def link(self, report: ReportMeta, page: int) -> str:
         """Where to open ``report`` at ``page``: its published url, else the local PDF, with ``#page=N``."""
@@ -167,7 +182,9 @@ class Searcher:
                 from .embed import get_query_encoder
 
                 self._embedder = get_query_encoder(self.settings.embedder, self.settings.index_dir)
-            return np.atleast_2d(self._embedder.encode(list(texts)))
+            vectors = np.atleast_2d(self._embedder.encode(list(texts)))
+            self._meaning_ready.set()
+            return vectors
 
     def _rank(self, query, vector, *, k, filters, per_report, mode, exclude, pieces=()) -> list[Hit]:
         if mode not in MODES:
@@ -186,7 +203,7 @@ class Searcher:
             return []
         depth = max(self.settings.candidates, k * (4 if per_report else 1))
         rankings, scored = [], []
-        extra = self.expansions(query) if mode == "hybrid" and vector is None and not pieces else ()
+        extra = self.expansions(query) if mode in ("hybrid", "keywords") and vector is None and not pieces else ()
         qvecs = None
         if mode in ("hybrid", "plain", "dense"):
             if vector is not None:
@@ -196,7 +213,7 @@ class Searcher:
             rows, scores = self._dense(qvecs, mask, depth)
             rankings.append(rows)
             scored.append((rows, scores))
-        if mode in ("hybrid", "plain", "bm25"):
+        if mode in ("hybrid", "keywords", "plain", "bm25"):
             values = lexical.term_scores(self.bm25, self._long_terms(query)) if pieces else lexical.scores(self.bm25, query)
             if extra:
                 added = lexical.scores(self.bm25, " ".join(extra))
@@ -211,7 +228,7 @@ class Searcher:
             fused = rank.rrf(rankings, k=self.settings.rrf_k)
         else:
             fused = {int(r): float(s) for r, s in zip(*scored[0])}
-        fold = mode == "hybrid" and self.settings.dedupe  # the baselines come as they are
+        fold = mode in ("hybrid", "keywords") and self.settings.dedupe  # the baselines come as they are
         chosen = rank.select(rank.ordered(fused), self.files, (lambda row: self.passages[row].text) if fold else None,
                              per_report=per_report, k=k, shown=(query,) if fold and vector is not None else ())
         weak = [False] * len(chosen)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -164,6 +166,37 @@ def test_clear_filters_in_the_sidebar_resets_every_filter_on_one_click(app):
     assert len(cards(app)) == everything
     assert not any("Filtered:" in c.value for c in app.caption)
     assert not [w for w in app.warning if "Session State" in w.value]
+
+
+def test_a_question_asked_while_the_model_loads_is_answered_from_keywords_and_says_so(tmp_path, monkeypatch, library):
+    from dscb_assistant.search import Searcher
+    from dscb_assistant.ui import resources
+
+    shutil.copytree(library[1], tmp_path / "index", symlinks=True)  # its own searcher, not the cached one
+    _env(monkeypatch, library[0], tmp_path / "index")
+    monkeypatch.setattr(resources, "STATIC_DIR", tmp_path / "static" / "corpus")
+    gate = threading.Event()
+    load = Searcher.load_meaning_model
+
+    def slow_model(self, *, background=False):  # the model takes as long as the test says
+        if background:
+            threading.Thread(target=lambda: (gate.wait(60), load(self)), daemon=True).start()
+        else:
+            load(self)
+
+    monkeypatch.setattr(Searcher, "load_meaning_model", slow_model)
+    at = ask(AppTest.from_file(APP, default_timeout=60).run(), "county lines exploitation")
+    assert any("Keyword matches only: the meaning model is still loading" in i.value for i in at.info)
+    assert cards(at) and "Thematic review: exploitation" in cards(at)[0]
+    assert at.session_state["turns"][-1].keywords_only
+    gate.set()
+    for _ in range(120):  # the next run after the model is ready asks again with the full ranking
+        at.run()
+        if not at.session_state["turns"][-1].keywords_only:
+            break
+        time.sleep(0.25)
+    assert not any("Keyword matches only" in i.value for i in at.info)
+    assert cards(at)
 
 
 def test_number_of_results(app):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 import sys
 
 import numpy as np
@@ -10,7 +11,6 @@ import pytest
 
 from dscb_assistant.settings import PROJECT_ROOT
 
-pytestmark = pytest.mark.model
 
 TEXTS = [
     "bruise on a baby who could not roll",
@@ -24,6 +24,7 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
+@pytest.mark.model
 def exported(tmp_path_factory):
     from dscb_assistant.embed import export_query_model
 
@@ -33,6 +34,7 @@ def exported(tmp_path_factory):
     return index_dir, path
 
 
+@pytest.mark.model
 def test_onnx_and_torch_encoders_give_the_same_vectors(exported):
     from dscb_assistant.embed import MiniLMEmbedder, OnnxMiniLM
 
@@ -50,6 +52,7 @@ def test_onnx_and_torch_encoders_give_the_same_vectors(exported):
     assert different[0, 2] < 0.9  # not a constant vector: unrelated texts stay apart
 
 
+@pytest.mark.model
 def test_a_question_is_answered_without_importing_torch(exported, tmp_path):
     """A one-shot search loads onnxruntime, never torch, once ingest has saved the export."""
     index_dir, _ = exported
@@ -65,7 +68,24 @@ def test_a_question_is_answered_without_importing_torch(exported, tmp_path):
     assert out.stdout.split() == ["OnnxMiniLM", "1.0", "False"]
 
 
+@pytest.mark.model
 def test_without_an_export_questions_fall_back_to_the_torch_model(tmp_path):
     from dscb_assistant.embed import MiniLMEmbedder, get_query_encoder
 
     assert isinstance(get_query_encoder("all-MiniLM-L6-v2", tmp_path), MiniLMEmbedder)
+
+
+def test_keywords_mode_answers_before_the_meaning_model_is_loaded(small_corpus):
+    from dscb_assistant.ingest import ingest
+    from dscb_assistant.search import Searcher
+
+    ingest(small_corpus)
+    searcher = Searcher(replace(small_corpus, expand_queries=False))  # the plain word ranking is then the oracle
+    assert not searcher.meaning_ready()
+    hits = searcher.search("county lines exploitation", k=5, mode="keywords")
+    assert not searcher.meaning_ready()  # answered without loading the encoder
+    words = searcher.search("county lines exploitation", k=5, mode="bm25", per_report=small_corpus.per_report)
+    assert [h.passage.id for h in hits] == [h.passage.id for h in words]  # the word ranking, as it is
+    assert hits
+    searcher.load_meaning_model()
+    assert searcher.meaning_ready()

@@ -12,6 +12,7 @@ from dscb_assistant.ui.conversation import Turn
 from dscb_assistant.untrusted import html as _html, markdown as _md
 
 PREVIEW_CHARS = 600  # a pasted case summary is shown as its opening lines
+KEYWORDS_ONLY = "Keyword matches only: the meaning model is still loading."
 EXAMPLES = (
     "Bruising in babies who are not yet mobile",
     "Was the child seen and spoken to alone?",
@@ -43,7 +44,8 @@ def render() -> None:
 
     *earlier, latest = turns
     # Filters apply to the current question too: re-ask it whenever they (or the index) change.
-    asked_with = (chosen, k, searcher.build)
+    # ... and once the meaning model is ready, so a keywords-only answer gets the full ranking.
+    asked_with = (chosen, k, searcher.build, searcher.meaning_ready())
     if latest.asked_with != asked_with:
         _ask(searcher, latest, chosen, k)
         latest.asked_with = asked_with
@@ -57,7 +59,7 @@ def render() -> None:
         summary = filters.summary(chosen)
         if summary:
             st.caption(f"Filtered: {_md(summary, one_line=True)}")
-        _answer(latest, key=f"t{len(turns)}", latest=True)
+        _answer(latest, key=f"t{len(turns)}", latest=True, searcher=searcher)
         st.markdown("[Ask another question \u2191](#ask)")
     if earlier:
         # Earlier answers are listed, not redrawn: a page of old cards would slow every rerun.
@@ -100,13 +102,14 @@ def _ask(searcher, turn: Turn, chosen, k: int) -> None:
         if turn.source is not None:
             turn.hits = searcher.more_like(turn.source.passage.id, k=k, filters=chosen)
         else:
-            turn.hits = searcher.search(turn.query, k=k, filters=chosen)
+            turn.keywords_only = not searcher.meaning_ready()
+            turn.hits = searcher.search(turn.query, k=k, filters=chosen, mode="keywords" if turn.keywords_only else "hybrid")
             turn.expansions = searcher.expansions(turn.query)
     except DscbError as exc:  # an empty or overlong question, or a passage gone after re-indexing
         turn.hits, turn.error = [], str(exc)
 
 
-def _answer(turn: Turn, *, key: str, latest: bool = False) -> None:
+def _answer(turn: Turn, *, key: str, latest: bool = False, searcher=None) -> None:
     if turn.error:
         st.warning(_md(turn.error))
         return
@@ -116,6 +119,11 @@ def _answer(turn: Turn, *, key: str, latest: bool = False) -> None:
             st.write("Try removing a filter, widening the years, or using fewer or other words.")
             st.button("Clear filters and search again", key=f"{key}-loosen", on_click=filters.clear)
         return
+    if turn.keywords_only:
+        st.info(f"{KEYWORDS_ONLY} The full ranking replaces these as soon as it is ready.",
+                icon=":material/hourglass_top:")
+        if latest:
+            _rerun_when_ready(searcher)
     reports = len({h.report.file for h in turn.hits})
     counted = f"{len(turn.hits)} passage{'s' if len(turn.hits) != 1 else ''} from {reports} report{'s' if reports != 1 else ''}"
     if turn.source is None and none_match(turn.hits):
@@ -131,6 +139,13 @@ def _answer(turn: Turn, *, key: str, latest: bool = False) -> None:
     for hit in turn.hits:
         cards.excerpt_card(hit, key=f"{key}-{hit.rank}", query=query, mark_words=mark_words, number=hit.rank,
                            extra_terms=turn.expansions)
+
+
+@st.fragment(run_every=1.0)
+def _rerun_when_ready(searcher) -> None:
+    # Polls only while a keywords-only answer is shown; the rerun asks the question again with the model.
+    if searcher is not None and searcher.meaning_ready():
+        st.rerun(scope="app")
 
 
 def _welcome() -> None:

@@ -19,6 +19,7 @@ class Turn:
     asked_with: tuple = ()  # (filters, k, build) the hits were found with
     expansions: tuple[str, ...] = ()  # glossary phrases searched besides the question's own words
     error: str = ""
+    keywords_only: bool = False  # answered while the meaning model was still loading
 
 
 def turns() -> list[Turn]:

@@ -35,7 +35,10 @@ def _load_searcher(index_dir: str, embedder: str, build: str, corpus_dir: str, _
     from dscb_assistant.search import Searcher
 
     searcher = Searcher(_settings, local_base=links.LOCAL_BASE)  # checks the index first: a mismatch loads no model
-    searcher.search("warm up", k=1)  # loads the model and pays first-call costs before the first question
+    # The question box must not wait for the model (seconds on a cold start): it loads in the background
+    # and questions asked meanwhile are answered from the words alone, labelled as such.
+    searcher.search("warm up", k=1, mode="keywords")  # first-call costs of the word index, before the first question
+    searcher.load_meaning_model(background=True)
     try:
         served = serve.publish(Path(corpus_dir), STATIC_DIR, [r.file for r in searcher.report_list() if not r.url])
     except OSError:
