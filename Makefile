@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: app test install install-dev browser ocr ingest venv
+.PHONY: app test install install-dev browser ocr axe ingest venv
 
 venv: $(PY)
 
@@ -34,11 +34,16 @@ browser:
 ocr:
 	@command -v tesseract >/dev/null 2>&1 && command -v gs >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-eng ghostscript >/dev/null; }
 
+# axe-core for the accessibility tests, at the version package-lock.json pins (never from a CDN).
+axe:
+	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+
 ingest: install
 	$(PY) -m dscb_assistant ingest
 
 app: ingest
 	$(PY) -m streamlit run app.py
 
-test: install-dev browser
+test: install-dev browser axe
 	$(PY) -m pytest

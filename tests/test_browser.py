@@ -18,6 +18,8 @@ from .app_sandbox import running_app
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
 CHROMIUM = "/usr/bin/chromium"
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"  # pinned in package.json; `npm ci` (make test)
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 QUESTION = "health visitor saw bruising on a baby who could not roll yet"
 
@@ -157,6 +159,19 @@ def test_phone_width_is_readable(server, browser):
     page.locator("[data-testid=stImage] img").first.wait_for()
     page.locator("[data-testid=stImage]").first.scroll_into_view_if_needed()
     _shot(page, "08-phone-page-image")
+    # Fitted to 390 px an A4 page's text is about 6 px high; full size it can be read, scrolling the page.
+    fitted = page.locator("[data-testid=stImage] img").first.bounding_box()["width"]
+    page.get_by_text("Full size, to read on a small screen").first.click()
+    zoomed = page.locator(".dscb-zoom img").first
+    zoomed.wait_for()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 500", arg=zoomed.element_handle())
+    box = page.locator(".dscb-zoom").first
+    box.evaluate("e => { const m = e.querySelector('img'); e.scrollLeft = m.width * 0.1; e.scrollIntoView(); }")
+    _shot(page, "08b-phone-page-full-size")
+    width = zoomed.bounding_box()["width"]
+    assert width >= 900 and width >= 2.5 * fitted, (width, fitted)  # about 1.5 CSS px per point: 11 pt text at 16 px
+    assert box.evaluate("e => e.scrollWidth > e.clientWidth && e.getBoundingClientRect().right <= window.innerWidth + 1")
+    assert zoomed.get_attribute("alt")
     context.close()
 
 
@@ -202,4 +217,98 @@ def test_reloading_asks_first_only_when_there_is_a_conversation(server, browser)
     page.reload()
     page.get_by_placeholder("Ask about practice", exact=False).wait_for()
     assert dialogs == ["beforeunload"]
+    context.close()
+
+
+def _axe(page, name: str) -> list[str]:
+    """The serious and critical WCAG 2.2 A/AA violations axe-core finds on the page as it is now."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm ci` in the project folder (make test does)")
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+    page.wait_for_timeout(500)
+    _shot(page, f"axe-{name}")
+    page.evaluate(AXE.read_text(encoding="utf-8"))  # into the page itself: nothing is fetched from anywhere
+    found = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`)",
+        WCAG_AA,
+    )
+    return [f"{name}: {v}" for v in found]
+
+
+def test_every_page_has_no_serious_accessibility_violations(server, browser):
+    base, _, _ = server
+    context, page = _page(browser, base, 1280, 900, [])
+    page.goto(base)
+    page.get_by_placeholder("Ask about practice", exact=False).wait_for()
+    found = _axe(page, "ask-first-visit")
+    _ask(page, QUESTION)
+    assert page.locator(".dscb-chips").count() > 0  # theme chips are on the page being checked
+    found += _axe(page, "ask-answers")
+    page.get_by_role("button", name="Show the page").first.click()
+    page.locator("[data-testid=stImage] img").first.wait_for()
+    found += _axe(page, "ask-page-image")
+    page.get_by_text("Full size, to read on a small screen").first.click()
+    page.locator(".dscb-zoom img").first.wait_for()
+    found += _axe(page, "ask-page-image-full-size")
+    page.get_by_role("button", name="Add to collection").first.click()
+    page.get_by_role("button", name="In collection").first.wait_for()
+
+    page.get_by_role("link", name="Browse themes").click()
+    page.get_by_role("heading", name="Browse themes").wait_for()
+    found += _axe(page, "themes")
+    page.get_by_role("radio", name="Injuries to non-mobile babies", exact=False).click()
+    page.get_by_role("button", name="Show the page").first.wait_for()
+    found += _axe(page, "theme-passages")
+    page.get_by_role("link", name="Reports library").click()
+    page.get_by_role("button", name="Read its learning").first.wait_for()
+    found += _axe(page, "reports")
+    page.get_by_role("button", name="Read its learning").first.click()
+    page.locator(".dscb-quote").first.wait_for()
+    found += _axe(page, "report-open")
+    page.get_by_role("link", name="Collection (1)").click()
+    page.locator(".dscb-title").first.wait_for()
+    found += _axe(page, "collection-with-items")
+    page.get_by_role("link", name="Add reports").click()
+    page.get_by_role("heading", name="Add reports").wait_for()
+    found += _axe(page, "add-reports")
+    context.close()
+    assert not found, "\n".join(found)
+
+
+def _tab_to(page, test: str, *, limit: int = 120) -> None:
+    """Press Tab until the focused element passes ``test`` (a JS function of the element)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => ({test})(document.activeElement)"):
+            return
+    raise AssertionError(f"Tab never reached an element where {test}")
+
+
+def test_keyboard_only_ask_open_the_page_and_collect(server, browser):
+    base, _, _ = server
+    context, page = _page(browser, base, 1280, 900, [])
+    page.goto(base)
+    page.get_by_placeholder("Ask about practice", exact=False).wait_for()
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+    _tab_to(page, "e => e.tagName === 'TEXTAREA' && (e.placeholder || '').startsWith('Ask about practice')")
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".dscb-title")
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+    _tab_to(page, "e => e.tagName === 'BUTTON' && e.innerText.includes('Show the page')")
+    page.keyboard.press("Enter")
+    image = page.locator("[data-testid=stImage] img").first
+    image.wait_for()
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+    _tab_to(page, "e => e.tagName === 'BUTTON' && e.innerText.includes('Add to collection')")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="In collection").first.wait_for()
+    _shot(page, "10-keyboard-collected")
+    page.get_by_role("link", name="Collection (1)").wait_for()  # the navigation counts it
+    # The focused control shows where it is (WCAG 2.4.7): an outline or a ring drawn by the theme.
+    visible = page.evaluate("() => { const s = getComputedStyle(document.activeElement); "
+                            "return s.outlineStyle !== 'none' || s.boxShadow !== 'none'; }")
+    assert visible
     context.close()

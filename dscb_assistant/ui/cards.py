@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int
     if machine_read(passage, report):
         parts.append(f'<div class="dscb-also">{MACHINE_READ_LABEL}</div>')
     if chips:
-        parts.append(f'<div class="dscb-chips" aria-label="Themes">{chips}</div>')
+        parts.append(f'<div class="dscb-chips" role="group" aria-label="Themes">{chips}</div>')
     link = safe_link(hit)
     if link:
         parts.append(
@@ -105,10 +106,10 @@ def excerpt_card(hit: Hit, *, key: str, query: str = "", mark_words: bool = True
                     st.button("Add to collection", key=f"{key}-collect", icon=":material/bookmark_add:",
                               on_click=collect, args=(hit,))
         if page_key in shown:
-            show_page(hit)
+            show_page(hit, key)
 
 
-def show_page(hit: Hit) -> None:
+def show_page(hit: Hit, key: str = "page") -> None:
     """The original page as an image, with the passage's area highlighted."""
     from dscb_assistant.errors import DscbError
 
@@ -122,7 +123,16 @@ def show_page(hit: Hit) -> None:
     caption = f"Page {hit.passage.page} of {_md(hit.report.title, one_line=True)}"
     if not highlighted:
         caption += " (the passage could not be marked on this page)"
-    st.image(png, caption=caption, width="stretch")
+    alt = f"Page {hit.passage.page} of the report, drawn as an image" + (", the passage marked in yellow" if highlighted else "")
+    st.image(png, caption=caption, width="stretch", alt=alt)
+    if st.toggle("Full size, to read on a small screen", key=f"{key}-zoom"):
+        # The page at its drawn size in a box that scrolls both ways: readable on a phone, and keyboard
+        # users can scroll it because it takes focus.
+        st.html(
+            f'<div class="dscb-zoom" role="region" tabindex="0" '
+            f'aria-label="{_html(f"Page {hit.passage.page} of {hit.report.title}, full size")}">'
+            f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" alt="{_html(alt)}"></div>'
+        )
 
 
 def _toggle(shown: set, key: str) -> None:

@@ -36,6 +36,9 @@ def style() -> None:
 .dscb-also{color:#4a5560;font-size:.86rem;margin:.1rem 0 .2rem}
 .dscb-weak{color:#7a4a00;background:#fff4dc;border-radius:.3rem;display:inline-block;font-size:.82rem;
   font-weight:600;padding:.05rem .5rem;margin:0 0 .3rem}
+.dscb-zoom{overflow:auto;max-height:80vh;border:1px solid #c7d7e4}
+.dscb-zoom img{display:block;max-width:none;width:auto}
+.dscb-zoom:focus{outline:3px solid #1f5f8b;outline-offset:2px}
 @media (max-width:640px){
   .dscb-quote{padding-left:.55rem;font-size:.98rem}.dscb-title{font-size:1rem}
   [data-testid="stChatMessage"] [data-testid^="stChatMessageAvatar"]{display:none}

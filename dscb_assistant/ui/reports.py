@@ -79,7 +79,7 @@ def _summary_html(searcher, report, theme_ids: list[str], *, title: bool = True)
     parts.append(f'<div class="dscb-meta">{" &middot; ".join(_html(m) for m in meta if m)}</div>')
     if theme_ids:
         chips = "".join(f'<span class="dscb-chip">{_html(theme_name(t))}</span>' for t in theme_ids[:6])
-        parts.append(f'<div class="dscb-chips" aria-label="Themes">{chips}</div>')
+        parts.append(f'<div class="dscb-chips" role="group" aria-label="Themes">{chips}</div>')
     link = safe_link(_hit(searcher, report, None, 1))
     if link:
         parts.append(f'<div class="dscb-open"><a href="{html.escape(link, quote=True)}" target="_blank" '
