@@ -19,7 +19,8 @@ from .conftest import build_small_corpus
 from .pdfs import make_pdf, words
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = {name: f"dscb_assistant/ui/{name}.py" for name in ("ask", "themes", "reports", "collection", "add_reports")}
+PAGES = {name: f"dscb_assistant/ui/{name}.py" for name in ("ask", "themes", "reports", "recommendations", "collection",
+                                                                "add_reports")}
 HOSTILE = ('The parent said <img src=x onerror=alert(1)> and <script>alert("x")</script> about the baby bruise; '
            "*not emphasis* and [a link](javascript:alert(1)) cost $5 and $6.")
 
@@ -371,7 +372,7 @@ def test_sample_corpus_banner(tmp_path, monkeypatch, library):
     _env(monkeypatch, corpus, tmp_path / "index")
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert any("fictional sample reports" in w.value for w in at.warning)
-    for page in ("themes", "reports", "collection", "add_reports"):  # an empty collection and the add page too
+    for page in ("themes", "reports", "recommendations", "collection", "add_reports"):  # the add page too
         at.switch_page(PAGES[page]).run()
         assert not at.exception
         assert [w for w in at.warning if "fictional sample reports" in w.value], page

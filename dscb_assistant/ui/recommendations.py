@@ -10,7 +10,7 @@ import streamlit as st
 from dscb_assistant import recommendations as recs
 from dscb_assistant.ocr import MACHINE_READ_LABEL, pages_machine_read
 from dscb_assistant.records import Hit, Passage
-from dscb_assistant.ui import layout, links, resources
+from dscb_assistant.ui import links, resources
 from dscb_assistant.ui.resources import theme_name
 from dscb_assistant.untrusted import html as _html, markdown as _md
 
@@ -28,7 +28,6 @@ def render() -> None:
     st.caption("Every recommendation the reviews make, quoted exactly as written. Recommendations that ask for "
                "nearly the same thing in different reviews are shown together, so you can see what keeps being asked.")
     searcher = resources.searcher_or_stop()
-    layout.sample_banner(searcher)
     found = _found(searcher.build, searcher)
     reports = searcher.reports
     if not found:
