@@ -15,7 +15,7 @@ from dataclasses import dataclass
 # Calibrated by tools/calibrate_weak.py (figures in README, "Weak matches"): every off-topic question
 # stays below MATCHED with a margin, and few labelled questions fall under it.
 COVERAGE_WEIGHT = 0.2  # how much the question's own words in the passage add to the model's cosine
-MATCHED = 0.47  # a question is answered when one of its best passages reaches this strength
+MATCHED = 0.49  # a question is answered when one of its best passages reaches this strength
 WEAK_BELOW = 0.30  # in an answered question, a passage below this is still a weak match
 NO_WORDS_COSINE = 0.55  # a passage with none of the question's words counts only when this close in meaning
 CONTEXT = 10  # how many of the best-ranked passages decide whether the question is answered at all

@@ -150,6 +150,9 @@ class Searcher:
     def evidence(self, query: str, rows: Sequence[int], *, qvecs: np.ndarray | None = None) -> list[confidence.Evidence]:
         """How well each passage row matches ``query``: the raw signals :mod:`confidence` judges.
 
+        The cosine is the better of the question as typed and as spelled out with its glossary
+        terms; the words counted are the question's own.
+
         Args:
             qvecs: the question's vectors (one per piece of a long question) when already encoded.
         """
@@ -160,6 +163,10 @@ class Searcher:
         if qvecs is None:
             qvecs = self._encode_all(question.pieces or [question.text])
         cosines = query_mod.combine(self.vectors[rows] @ np.atleast_2d(qvecs).T)
+        extra = () if question.long else self.expansions(question.text)
+        if extra:  # the model reads "EHCP" or "RHI" better spelled out: the closer of the two readings counts
+            spelled = self._encode(_with_terms(question.text, extra, True))
+            cosines = np.maximum(cosines, self.vectors[rows] @ spelled)
         terms = self._long_terms(question.text) if question.long else lexical.tokenize(question.text)
         documents = lexical.document_count(self.bm25)
 

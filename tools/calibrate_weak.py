@@ -11,13 +11,14 @@ Usage::
     python tools/calibrate_weak.py --index index                       # sample corpus, eval/questions
     python tools/calibrate_weak.py --index /tmp/realdev/index --questions eval/realdev_questions.txt
 
-``--questions`` is a folder of labelled ``*.jsonl`` files (eval/questions) or a text file with one
-question a line (``#`` starts a comment). Exit status 1 when either goal is missed.
+``--questions`` is a folder of labelled ``*.jsonl`` files (eval/questions), one such file
+(eval/realdev/questions.jsonl) or a text file with one question a line (``#`` starts a comment). Exit status 1 when either goal is missed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -34,11 +35,13 @@ GOAL_WEAK_TOP = 0.10
 
 
 def read_questions(path: Path) -> list[str]:
-    """Questions from a folder of labelled ``*.jsonl`` files or from a text file, one a line."""
+    """Questions from a folder of labelled ``*.jsonl`` files, one such file, or a text file with one a line."""
     path = Path(path)
     if path.is_dir():
         return [q.text for q in load_questions(path)]
-    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    if path.suffix == ".jsonl":
+        return [json.loads(line)["question"] for line in lines if line]
     return [line for line in lines if line and not line.startswith("#")]
 
 
