@@ -128,7 +128,7 @@ def _ingest(settings: Settings, args) -> int:
         bar.refresh()
 
     try:
-        summary = ingest(settings, rebuild=args.rebuild, progress=progress)
+        summary = ingest(settings, rebuild=args.rebuild, progress=progress, wait_seconds=getattr(args, "wait", 0.0))
     finally:
         if bar is not None:
             bar.close()
@@ -148,7 +148,8 @@ def _add(settings: Settings, args) -> int:
     if args.no_ingest:
         print("Not indexed yet; run: python -m dscb_assistant ingest")
         return 0
-    status = _ingest(settings, argparse.Namespace(rebuild=False, quiet=args.quiet))
+    # Someone else adding a report at the same moment: wait for their update rather than fail.
+    status = _ingest(settings, argparse.Namespace(rebuild=False, quiet=args.quiet, wait=600.0))
     return status or (0 if _indexed(settings, added.file) else 1)
 
 

@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -72,16 +73,22 @@ def build_id(index_dir: Path) -> str | None:
 
 
 @contextlib.contextmanager
-def ingest_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index's writer lock; a second ingest gets a clear error instead of a race."""
+def ingest_lock(index_dir: Path, *, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Hold the index's writer lock; a second ingest waits up to ``wait_seconds`` (two people adding
+    reports at once), then gets a clear error instead of a race."""
     index_dir.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
     with (index_dir / LOCK).open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IngestBusyError(
-                f"Another ingest is already updating {index_dir}. Wait for it to finish, then try again."
-            ) from None
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IngestBusyError(
+                        f"Another ingest is already updating {index_dir}. Wait for it to finish, then try again."
+                    ) from None
+                time.sleep(0.2)
         try:
             yield
         finally:
@@ -188,6 +195,8 @@ def read(index_dir: Path, *, model: str | None = None) -> IndexContents:
     except OSError as exc:
         if exc.errno is not None and not isinstance(exc, FileNotFoundError):  # permissions, I/O: not the index's fault
             raise storage_error(exc, "read the index") from None
+        if build_id(index_dir) != build.name:  # published over while we read: load the new live build
+            return read(index_dir, model=model)
         raise IndexMismatchError(f"The index in {index_dir} is damaged ({exc}). {REBUILD_HINT}") from None
     except (ValueError, KeyError, TypeError) as exc:
         raise IndexMismatchError(f"The index in {index_dir} is damaged ({exc}). {REBUILD_HINT}") from None
@@ -195,6 +204,26 @@ def read(index_dir: Path, *, model: str | None = None) -> IndexContents:
         raise IndexMismatchError(f"The vectors in {index_dir} do not match the model's dimension. {REBUILD_HINT}")
     _check_aligned(passages, vectors, where=index_dir)
     return IndexContents(manifest, reports, infos, passages, vectors, build)
+
+
+def load_live(index_dir: Path, *, model: str | None = None, attempts: int = 5):
+    """The live build with its FAISS and BM25 structures: ``(contents, vector_index, bm25)``.
+
+    A publish keeps only the live build and the one before it, so a reader slow enough to see two
+    publishes while it loads finds its build's files gone; it then loads the new live build. Only a
+    file missing from a build that is still live is damage.
+
+    Raises:
+        IndexMissingError, IndexMismatchError: as :func:`read`.
+    """
+    for attempt in range(attempts):
+        contents = read(index_dir, model=model)
+        try:
+            return (contents, *open_search_structures(contents))
+        except Exception:  # noqa: BLE001 - FAISS reports a vanished file as RuntimeError
+            if attempt == attempts - 1 or build_id(index_dir) == contents.build.name:
+                raise
+    raise AssertionError("unreachable")
 
 
 def open_search_structures(contents: IndexContents):

@@ -93,6 +93,7 @@ def ingest(
     rebuild: bool = False,
     progress: Progress | None = None,
     embedder=None,
+    wait_seconds: float = 0.0,
 ) -> IngestSummary:
     """Update the index in ``settings.index_dir`` from the PDFs in ``settings.corpus_dir``.
 
@@ -100,17 +101,18 @@ def ingest(
     embedded; removed files are dropped. The new index is swapped in only when complete.
 
     Raises:
-        DscbError: the corpus folder is missing, or another ingest holds the index.
+        DscbError: the corpus folder is missing, or another ingest still holds the index after
+            ``wait_seconds`` (0: do not wait).
         StorageError: the disk is full, a folder is read-only or not ours to write; the previous
             index is still the one in use.
     """
     try:
-        return _ingest(settings, rebuild=rebuild, progress=progress, embedder=embedder)
+        return _ingest(settings, rebuild=rebuild, progress=progress, embedder=embedder, wait_seconds=wait_seconds)
     except OSError as exc:
         raise storage_error(exc, "update the index") from None
 
 
-def _ingest(settings: Settings, *, rebuild: bool, progress: Progress | None, embedder) -> IngestSummary:
+def _ingest(settings: Settings, *, rebuild: bool, progress: Progress | None, embedder, wait_seconds: float) -> IngestSummary:
     started = time.monotonic()
     corpus_dir, index_dir = Path(settings.corpus_dir), Path(settings.index_dir)
     if not corpus_dir.is_dir():
@@ -121,7 +123,7 @@ def _ingest(settings: Settings, *, rebuild: bool, progress: Progress | None, emb
 
         if unavailable():
             raise DscbError(f"OCR was asked for, but {unavailable()}. Nothing was changed.")
-    with index_store.ingest_lock(index_dir):
+    with index_store.ingest_lock(index_dir, wait_seconds=wait_seconds):
         old = None if rebuild else _previous_index(index_dir, settings, notes)
         old_files = old.manifest.get("files", {}) if old else {}
         csv_rows, csv_warnings = read_reports_csv(corpus_dir)

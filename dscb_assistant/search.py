@@ -30,8 +30,8 @@ class Searcher:
 
     def __init__(self, settings: Settings | None = None, *, embedder=None, local_base: str | None = None) -> None:
         self.settings = settings or Settings.from_env()
-        contents = index_store.read(self.settings.index_dir, model=self.settings.embedder)
-        self.vector_index, self.bm25 = index_store.open_search_structures(contents)
+        # Loads the live build whole, even when a publish swaps it while this loads.
+        contents, self.vector_index, self.bm25 = index_store.load_live(self.settings.index_dir, model=self.settings.embedder)
         self.manifest = contents.manifest
         self.build = contents.build.name if contents.build else ""
         self.passages: list[Passage] = contents.passages

@@ -33,6 +33,9 @@ def no_index(cfg: Settings) -> None:
     st.code(INGEST_COMMAND, language="bash")
 
 
+WAIT_FOR_OTHER_INGEST = 600.0  # seconds
+
+
 def run_ingest(cfg: Settings, *, rebuild: bool = False):
     """Bring the index up to date with a progress bar; the summary, or None after showing the problem."""
     from dscb_assistant.ingest import ingest
@@ -57,7 +60,8 @@ def run_ingest(cfg: Settings, *, rebuild: bool = False):
             bar.progress(0.9 + 0.1 * min(done, 1), text="Writing the index")
 
     try:
-        summary = ingest(cfg, rebuild=rebuild, progress=progress)
+        # Another session adding a report at the same moment: wait for its update, then include this one.
+        summary = ingest(cfg, rebuild=rebuild, progress=progress, wait_seconds=WAIT_FOR_OTHER_INGEST)
     except IngestBusyError as exc:
         bar.empty()
         st.warning(_md(str(exc)))
