@@ -16,6 +16,7 @@ from dscb_assistant.ui.resources import settings  # noqa: E402
 cfg = settings()
 layout.style()
 layout.sample_banner(cfg.corpus_dir)  # every page, the add page and an empty collection too
+collected.sync()  # the collections the browser keeps, before the navigation counts them
 collected_count = len(collected.collection())
 pages = [
     st.Page(PAGES["ask"], title="Ask", icon=":material/forum:", default=True),

@@ -46,10 +46,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(app_dir: Path, env: dict[str, str], log: Path, *, start_timeout: float = 90) -> Iterator[tuple[str, subprocess.Popen]]:
+def running_app(app_dir: Path, env: dict[str, str], log: Path, *, start_timeout: float = 90,
+                port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """``streamlit run app.py`` from ``app_dir`` on a free loopback port, output in ``log``; yields the base
-    url once the server answers its health check, and stops the server afterwards."""
-    port = free_port()
+    url once the server answers its health check, and stops the server afterwards. ``port`` (default: a
+    free one) lets a test restart the app at the same address, as the browser's storage is per address."""
+    port = port or free_port()
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import threading
@@ -264,9 +265,9 @@ def test_collect_reorder_remove_and_export(app, monkeypatch):
     app.switch_page(PAGES["themes"]).run()
     app.switch_page(PAGES["collection"]).run()  # survives moving between pages
     assert not app.exception
-    assert [h.passage.id for h in app.session_state["collection"]] == [first.passage.id, second.passage.id]
+    assert collected_ids(app) == [first.passage.id, second.passage.id]
     app.button(key=f"down-{first.passage.id}").click().run()
-    assert [h.passage.id for h in app.session_state["collection"]] == [second.passage.id, first.passage.id]
+    assert collected_ids(app) == [second.passage.id, first.passage.id]
 
     from docx import Document
 
@@ -278,7 +279,7 @@ def test_collect_reorder_remove_and_export(app, monkeypatch):
     assert any(t.startswith(f"Source: {second.report.title}.") and str(second.passage.page) in t for t in texts)
     assert "> " in made["md"] and first.report.title in made["md"]
     assert {b.label for b in app.download_button} == {"Download seminar pack (.pptx)", "Download Word (.docx)",
-                                                      "Download Markdown (.md)"}
+                                                      "Download Markdown (.md)", "Export every collection (.json)"}
     from pptx import Presentation
 
     deck = Presentation(io.BytesIO(made["pptx"]))
@@ -287,12 +288,119 @@ def test_collect_reorder_remove_and_export(app, monkeypatch):
     assert deck.core_properties.author == Document(io.BytesIO(made["docx"])).core_properties.author == "DSCB Learning Assistant"
 
     app.button(key=f"remove-{second.passage.id}").click().run()
-    assert [h.passage.id for h in app.session_state["collection"]] == [first.passage.id]
+    assert collected_ids(app) == [first.passage.id]
 
 
 def test_empty_collection_says_how_to_fill_it(app):
     app.switch_page(PAGES["collection"]).run()
     assert any("Nothing collected yet" in i.value for i in app.info)
+
+
+def collected_ids(at: AppTest, name: str | None = None) -> list[str]:
+    """The passage ids in a collection (the active one by default), as the session holds them."""
+    found = at.session_state["collections"]
+    if name is None:
+        try:
+            name = at.session_state["collection-active"]
+        except KeyError:
+            name = next(iter(found))
+    return [c.id for c in found[name]]
+
+
+def test_named_collections_keep_passages_not_questions_and_ask_before_emptying(app, monkeypatch):
+    from dscb_assistant.ui import collected
+
+    exported = []
+    real = collected.to_json
+    monkeypatch.setattr(collected, "to_json", lambda: exported.append(real()) or exported[-1])
+    question = "bruise baby referral"
+    ask(app, question)
+    first, second = app.session_state["turns"][-1].hits[:2]
+    app.button(key="t1-1-collect").click().run()
+    app.switch_page(PAGES["collection"]).run()
+    assert not app.exception
+    app.text_input(key="collection-new-name").set_value("Seminar: bruising <b>")
+    widget(app.button, "Create").click().run()
+    assert not app.exception
+    assert app.session_state["collection-active"] == "Seminar: bruising <b>" and collected_ids(app) == []
+    app.switch_page(PAGES["ask"]).run()
+    app.button(key="t1-2-collect").click().run()
+    assert collected_ids(app) == [second.passage.id]
+    assert collected_ids(app, "My collection") == [first.passage.id]
+
+    app.switch_page(PAGES["collection"]).run()
+    assert len(cards(app)) == 1 and second.report.title in cards(app)[0]
+    stored = json.loads(exported[-1])  # what the export offers, and what the browser keeps
+    assert [c["name"] for c in stored["collections"]] == ["My collection", "Seminar: bruising <b>"]
+    kept = stored["collections"][1]["items"][0]
+    assert kept["id"] == second.passage.id and kept["file"] == second.report.file and kept["page"] == second.passage.page
+    assert kept["title"] == second.report.title and second.passage.text.startswith(kept["opening"].split()[0])
+    assert question not in exported[-1] and "turns" not in exported[-1]
+
+    # Emptying asks first; Cancel keeps everything.
+    app.button(key="collection-clear").click().run()
+    assert collected_ids(app) == [second.passage.id]
+    assert any("Remove all 1 excerpt from" in w.value for w in app.warning)
+    app.button(key="collection-confirm-no").click().run()
+    assert collected_ids(app) == [second.passage.id] and not any("Remove all" in w.value for w in app.warning)
+    app.button(key="collection-clear").click().run()
+    app.button(key="collection-confirm-yes").click().run()
+    assert collected_ids(app) == []
+    assert any("Nothing collected yet" in i.value for i in app.info)
+    # Deleting a collection asks too; the other one becomes the one excerpts are added to.
+    app.button(key="collection-delete").click().run()
+    assert any("Delete the collection" in w.value for w in app.warning)
+    app.button(key="collection-confirm-yes").click().run()
+    assert list(app.session_state["collections"]) == ["My collection"]
+    assert collected_ids(app) == [first.passage.id]
+    assert not app.exception
+
+
+def test_a_collections_file_round_trips_and_a_bad_one_is_refused_with_the_reason():
+    from dscb_assistant.ui import collected
+
+    item = {"id": "abc#3", "file": "baby.pdf", "page": 4, "title": "Review: Baby K", "section": "6. Findings",
+            "paragraph": "6.4", "opening": "Bruising is the most common"}
+    good = json.dumps({"format": "dscb-collections", "version": 1, "active": "B",
+                       "collections": [{"name": "A", "items": [item, item]}, {"name": "  B  ", "items": []}]})
+    found, active = collected.parse(good.encode())
+    assert list(found) == ["A", "B"] and active == "B"
+    assert found["A"] == [collected.Chosen(**item)]  # a repeated excerpt is kept once
+    bad = {
+        b"\xff\xfe": "not text",
+        b"{nope": "not JSON",
+        json.dumps({"format": "other"}).encode(): "not a collections file",
+        json.dumps({"format": "dscb-collections", "version": 7, "collections": []}).encode(): "another version",
+        json.dumps({"format": "dscb-collections", "version": 1,
+                    "collections": [{"name": "A", "items": [{**item, "page": "4"}]}]}).encode(): "page",
+        json.dumps({"format": "dscb-collections", "version": 1,
+                    "collections": [{"name": "A", "items": [{**item, "id": ""}]}]}).encode(): "no id",
+        b" " * (collected.MAX_FILE_BYTES + 1): "larger than",
+    }
+    for data, reason in bad.items():
+        with pytest.raises(collected.CollectionFileError, match=reason):
+            collected.parse(data)
+
+
+def test_a_collected_passage_is_found_again_after_the_library_is_re_indexed(library):
+    from dscb_assistant.records import Passage
+    from dscb_assistant.search import Searcher
+    from dscb_assistant.ui import collected
+
+    corpus, index = library
+    searcher = Searcher(Settings(corpus_dir=corpus, index_dir=index, embedder=HASH_EMBEDDER))
+    passage = next(p for p in searcher.passages if p.file == "baby-bruise.pdf")
+    report = searcher.reports[passage.file]
+    from dscb_assistant.records import Hit
+
+    chosen = collected.Chosen.of(Hit(rank=1, score=0.0, passage=passage, report=report, link=""))
+    renamed = collected.Chosen(**{**chosen.__dict__, "id": "an id from an older index"})
+    gone = collected.Chosen(id="x", file="removed.pdf", page=2, title="Gone")
+    hits, missing = collected.resolve(searcher, [chosen, renamed, gone])
+    assert [h.passage.id for h in hits] == [passage.id, passage.id]
+    assert hits[0].passage.text == passage.text and hits[0].report.title == report.title
+    assert missing == [gone]
+    assert isinstance(hits[0].passage, Passage)
 
 
 # -- Browse --------------------------------------------------------------------------------------

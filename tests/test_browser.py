@@ -13,7 +13,7 @@ import pytest
 
 from dscb_assistant.settings import PROJECT_ROOT, Settings
 
-from .app_sandbox import running_app
+from .app_sandbox import free_port, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -315,3 +315,51 @@ def test_keyboard_only_ask_open_the_page_and_collect(server, browser):
                             "return s.outlineStyle !== 'none' || s.boxShadow !== 'none'; }")
     assert visible
     context.close()
+
+
+def test_a_collection_survives_a_reload_and_a_restart_and_moves_as_a_file(server, browser, tmp_path):
+    """Kept in the browser's storage, not on the server: a reload, a restarted server (same address), then
+    another browser importing the exported file, all see it."""
+    _, _, index = server
+    env = {**os.environ, "DSCB_INDEX_DIR": str(index), "DSCB_CORPUS_DIR": str(PROJECT_ROOT / "corpus")}
+    port = free_port()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" while a conversation exists
+    with running_app(PROJECT_ROOT, env, tmp_path / "first.log", start_timeout=60, port=port) as (base, _):
+        page.goto(base)
+        _ask(page, QUESTION)
+        title = page.locator(".dscb-title").first.inner_text()
+        page.get_by_role("button", name="Add to collection").first.click()
+        page.get_by_role("link", name="Collection (1)").wait_for()
+        stored = page.evaluate("() => localStorage.getItem('dscb.collections.v1')")
+        assert stored and QUESTION not in stored  # the passage, never the question
+        page.reload()
+        page.get_by_role("link", name="Collection (1)").wait_for()
+    with running_app(PROJECT_ROOT, env, tmp_path / "second.log", start_timeout=60, port=port) as (base, _):
+        page.goto(base)
+        page.get_by_role("link", name="Collection (1)").click()
+        page.locator(".dscb-title").first.wait_for()
+        assert page.locator(".dscb-title").first.inner_text().split(". ", 1)[1] == title.split(". ", 1)[1]
+        _shot(page, "11-collection-after-restart")
+        page.get_by_role("button", name="Import or export").click()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Export every collection (.json)").click()
+        saved = tmp_path / "collections.json"
+        download.value.save_as(saved)
+        context.close()
+
+        other = browser.new_context(viewport={"width": 1280, "height": 900})  # another browser: nothing stored
+        page = other.new_page()
+        page.set_default_timeout(90_000)
+        page.goto(base)
+        page.get_by_role("link", name="Collection", exact=True).click()
+        page.get_by_text("Nothing collected yet").wait_for()
+        page.get_by_role("button", name="Import or export").click()
+        page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(saved))
+        page.get_by_role("button", name="Import", exact=True).click()
+        page.get_by_role("link", name="Collection (1)").wait_for()
+        page.locator(".dscb-title").first.wait_for()
+        _shot(page, "12-collection-imported")
+        other.close()
