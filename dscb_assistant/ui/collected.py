@@ -28,24 +28,28 @@ OPENING_WORDS = 12
 _COLLECTIONS, _ACTIVE, _REV, _LOADED, _SESSION = (
     "collections", "collection-active", "_collections_rev", "_collections_loaded", "_collections_session")
 
-# Runs in the page itself (components v2: no iframe, nothing fetched). It writes what Python sends
-# when its revision is new, and reports what the browser holds when Python asks (a new session:
-# the first visit, a reload, or the same tab reconnecting to a restarted server).
+# Runs in the page itself (components v2: no iframe, nothing fetched). It reports what the browser
+# holds when Python asks (a new session: the first visit, a reload, or the same tab reconnecting to
+# a restarted server), and from then on writes what Python sends whenever its revision is new.
 _STORE_JS = """
 export default function (component) {
   const { data, setStateValue } = component;
   const KEY = "dscb.collections.v1";
   if (!data) { return; }
+  if (data.want) {
+    // Read before anything is written: Python merges what the browser holds with this session's first.
+    if (window.dscbCollectionsReported !== data.session) {
+      window.dscbCollectionsReported = data.session;
+      let stored = "";
+      try { stored = window.localStorage.getItem(KEY) || ""; } catch (e) { stored = ""; }
+      setStateValue("stored", stored);
+    }
+    return;
+  }
   const written = data.session + ":" + data.rev;
   if (data.save !== null && data.save !== undefined && window.dscbCollectionsWritten !== written) {
     try { window.localStorage.setItem(KEY, data.save); } catch (e) { /* storage full or refused: the session keeps them */ }
     window.dscbCollectionsWritten = written;
-  }
-  if (data.want && window.dscbCollectionsReported !== data.session) {
-    window.dscbCollectionsReported = data.session;
-    let stored = "";
-    try { stored = window.localStorage.getItem(KEY) || ""; } catch (e) { stored = ""; }
-    setStateValue("stored", stored);
   }
 }
 """
