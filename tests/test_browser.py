@@ -363,3 +363,35 @@ def test_a_collection_survives_a_reload_and_a_restart_and_moves_as_a_file(server
         page.locator(".dscb-title").first.wait_for()
         _shot(page, "12-collection-imported")
         other.close()
+
+
+def test_a_long_paste_is_asked_and_nonsense_says_no_good_match(server, browser):
+    """A paste of 5,000 characters used to do nothing at all: the box's max_chars made the browser drop it."""
+    from pypdf import PdfReader
+
+    base, _, _ = server
+    context, page = _page(browser, base, 1280, 900, [])
+    page.goto(base)
+    box = page.get_by_placeholder("Ask about practice", exact=False)
+    box.wait_for()
+    pages = [p.extract_text() for p in PdfReader(PROJECT_ROOT / "corpus" / "northmere-scr-baby-k-2016.pdf").pages]
+    paste = (pages[8] + "\n" + pages[9])[:5000].strip()  # page 9 and the start of page 10, as copied from a viewer
+    assert len(paste) >= 4990
+    box.fill(paste)  # one input event carrying the whole text, as a paste is
+    assert box.input_value() == paste
+    page.keyboard.press("Enter")
+    page.get_by_text(f"Pasted text of {len(paste):,} characters.").wait_for()
+    page.wait_for_selector(".dscb-title")
+    # The first answer may be keywords only while the meaning model loads; the full one replaces it.
+    page.wait_for_function("() => !document.body.innerText.includes('Keyword matches only')")
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+    metas = page.locator(".dscb-meta").all_inner_texts()[:3]
+    assert any("p. 9" in m or "pp. 9" in m or "\u20139" in m for m in metas), metas
+    assert page.locator(".dscb-weak").count() == 0
+    _shot(page, "11-desktop-long-paste")
+
+    _ask(page, "asdfgh qwerty")
+    page.get_by_text("No passage matches your question well").wait_for()
+    assert page.locator(".dscb-weak").count() == page.locator(".dscb-title").count() > 0
+    _shot(page, "12-desktop-no-good-match")
+    context.close()
