@@ -388,10 +388,10 @@ def test_a_long_paste_is_asked_and_nonsense_says_no_good_match(server, browser):
     metas = page.locator(".dscb-meta").all_inner_texts()[:3]
     assert any("p. 9" in m or "pp. 9" in m or "\u20139" in m for m in metas), metas
     assert page.locator(".dscb-weak").count() == 0
-    _shot(page, "11-desktop-long-paste")
+    _shot(page, "13-desktop-long-paste")
 
     _ask(page, "asdfgh qwerty")
     page.get_by_text("No passage matches your question well").wait_for()
     assert page.locator(".dscb-weak").count() == page.locator(".dscb-title").count() > 0
-    _shot(page, "12-desktop-no-good-match")
+    _shot(page, "14-desktop-no-good-match")
     context.close()
