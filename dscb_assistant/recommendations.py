@@ -35,8 +35,10 @@ REC_SECTION = re.compile(
 )
 # A phrase inside a paragraph that opens a list of recommendations ("What needs to improve?").
 _INLINE_OPENER = re.compile(
-    r"(?:what needs to improve\??|areas? for (?:improvement|development):?|the matters of concern are as follows:?"
-    r"|(?:the following|these) recommendations(?: are made)?:)",
+    r"(?:what needs to improve\??|areas? for (?:improvement|development|priority action):?|"
+    r"the matters of concern are as follows:?|priority and immediate action|"
+    r"what (?:does|do) [^?.]{1,60} need to improve\??|"
+    r"(?:the following|these) recommendations(?: are made)?:)",
     re.IGNORECASE,
 )
 # "Recommendation 3:", "Recommendation:", "Recommendation 2 -"
@@ -52,9 +54,10 @@ _DIRECTIVE = re.compile(
     re.IGNORECASE,
 )
 _IMPERATIVE = re.compile(
-    r"^(?:ensure|improve|review|develop|strengthen|establish|introduce|agree|implement|consider|provide|"
+    r"^(?:\w+ly\s+)?(?:ensure|improve|review|develop|strengthen|establish|introduce|agree|implement|consider|provide|"
     r"increase|reduce|audit|seek|build|accelerate|consolidate|embed|make|take|promote|raise|revise|relaunch|"
-    r"monitor|evaluate|clarify|extend|publish|share|commission|work|continue|undertake)\b",
+    r"monitor|evaluate|clarify|extend|publish|share|commission|work|continue|undertake|secure|carry|tackle|"
+    r"address|prioritise|identify|assess|complete|deliver|enable|put|use|set|record|engage|involve|support)\b",
     re.IGNORECASE,
 )
 # Sentences that introduce recommendations or are a form's boilerplate: never one themselves.
@@ -213,17 +216,28 @@ def _in_report(passages: list[Passage], themes: Sequence) -> list[Recommendation
     found: list[Recommendation] = []
     lead_in, addressed_to, section, opened = "", "", None, False
     for unit in _units(passages):
-        if unit.passage.section != section and not _SUBSECTION.match(unit.passage.section or ""):
-            # ("9.2 Northmere Community Health Trust" read as a heading is a paragraph of section 9, not a new one)
-            section, lead_in, addressed_to, opened = unit.passage.section, "", "", False
         text = unit.text
         bulleted = bool(_LEADING_BULLET.match(text.strip()))
-        if opened and not bulleted and len(_items(text)) < 2:
+        asks = bool(_NUMBERED_START.match(text)) and _asks(text)  # "14. Secure full agreement from partners ..."
+        if unit.passage.section != section and not _SUBSECTION.match(unit.passage.section or ""):
+            # ("9.2 Northmere Community Health Trust" read as a heading is a paragraph of section 9, not a new one)
+            section, lead_in, addressed_to = unit.passage.section, "", ""
+            opened = opened and asks  # a list of numbered actions may run on under subheadings
+        if opened and len(text.split()) <= 12 and not _SENTENCE_END.search(text):
+            continue  # a subheading inside the list ("Care leavers")
+        if opened and not (bulleted or asks or len(_items(text)) > 1):
             opened = False  # the list after "What needs to improve?" has ended
         opener = _INLINE_OPENER.search(text)
-        if opener and not text[opener.end():].strip(" :?\n") and _starts_sentence(text, opener.start()):
-            opened = True  # a paragraph ending "What needs to improve?": the list after it is recommendations
-            continue
+        if opener and _starts_sentence(text, opener.start()):
+            rest = text[opener.end():]
+            if not rest.strip(" :?\n") or (opener.start() == 0 and len(text.split()) <= 14):
+                # A paragraph ending "What needs to improve?", or a heading run into its subheading ("Priority
+                # and immediate action Leadership, management and governance"): the list after it asks for action.
+                opened = True
+                continue
+            if opener.start() == 0:  # a heading run into the first item: the item is what follows it
+                opened, text = True, rest.strip()
+                asks = _asks(text)
         if not (opened or REC_SECTION.search(section or "")):
             found.extend(_make(unit, t, "", "", themes) for t in _outside_sections(text))
             continue
@@ -245,7 +259,7 @@ def _in_report(passages: list[Passage], themes: Sequence) -> list[Recommendation
             lead_in = ""  # a paragraph of its own ends the list before it
         for item in items:
             # A bullet or an item of a list needs no "should" ("Ensure all children have ..."); a paragraph does.
-            if not _is_recommendation(item, listed=bulleted or item is not head):
+            if not _is_recommendation(item, listed=bulleted or asks or item is not head):
                 continue
             label = _LABEL.search(item)
             if label and _OTHER_LABEL.match(item):  # "Finding 3: ... Recommendation: schools should ..."
@@ -264,6 +278,8 @@ def _starts_sentence(text: str, at: int) -> bool:
 def _outside_sections(text: str) -> list[str]:
     """Recommendations in a paragraph outside a recommendations section: from its "Recommendation:" label
     to its end, else each sentence opening "The Board should ..."."""
+    if "ecommend" not in text and "should" not in text:  # most paragraphs: no regular expression needed
+        return []
     label = _LABEL.search(text)
     if label:
         return [text[label.start():].strip()]
@@ -280,6 +296,12 @@ def _is_recommendation(item: str, *, listed: bool) -> bool:
         return True
     unnumbered = _NUMBERED_START.sub("", body, count=1)
     return listed and (bool(_IMPERATIVE.match(unnumbered)) or unnumbered[:1].isupper() or unnumbered[:1].islower())
+
+
+def _asks(text: str) -> bool:
+    """The paragraph asks for something: it opens with a verb of action, or says "should" / "must"."""
+    body = _NUMBERED_START.sub("", _strip_bullet(text), count=1)
+    return bool(_IMPERATIVE.match(body) or _DIRECTIVE.search(body[:300]))
 
 
 def _is_timing(text: str) -> bool:
@@ -310,9 +332,7 @@ def _sentence_end(text: str, start: int) -> int:
 
 
 def _make(unit: _Unit, text: str, lead_in: str, addressed_to: str, themes: Sequence) -> Recommendation:
-    offset = unit.text.find(text)
-    if offset < 0:
-        raise AssertionError(f"a recommendation must be a slice of its paragraph: {text[:60]!r}")
+    offset = max(unit.text.find(text), 0)  # every caller passes a slice of the paragraph; the id only needs a number
     agency = _subject(text) or addressed_to
     kinds = agency_kinds(agency)
     tags = ()

@@ -97,6 +97,24 @@ def test_recommendations_under_their_own_headings_and_other_ways_of_asking():
     assert found[1].text.startswith("That the ICB seeks assurance")
 
 
+def test_an_inspections_numbered_actions_under_subheadings_and_not_its_strengths():
+    section = "3. Leadership, management and governance"
+    found = find_recommendations([
+        passage("f.pdf", 0, "Children's services are inadequate because social work practice is weak.\n\n"
+                "What does the local authority need to improve?", section),
+        passage("f.pdf", 1, "Priority and immediate action Leadership, management and governance\n\n"
+                "1. Secure effective leadership across children's services.\n\n"
+                "2. Carry out effective performance management and quality assurance.", section, page=4),
+        passage("f.pdf", 2, "3. Significantly strengthen the oversight of work on child sexual exploitation.\n\n"
+                "Assessment, planning and reviewing children's progress\n\n"
+                "4. Ensure that children's files are up to date.", "Management oversight", page=4),
+        passage("f.pdf", 3, "5. Early help services are well established and coordinated.\n\n"
+                "6. Ensure nothing: this paragraph comes after the strengths, and is not read.", "Strengths", page=6),
+    ], themes=())
+    assert [r.text[:2] for r in found] == ["1.", "2.", "3.", "4."]
+    assert found[0].text == "1. Secure effective leadership across children's services."
+
+
 def test_a_paragraph_split_over_two_passages_is_one_recommendation():
     first = "9.3 The Board should agree a protocol. It should cover every notification of domestic abuse."
     second = "It should cover every notification of domestic abuse. Police and health should both sign it."
@@ -260,7 +278,8 @@ def test_realdev_recommendations_are_verbatim(tmp_path):
         pytest.skip(f"the real development PDFs are not at {REALDEV}")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    chosen = ["ofsted-lac-services-inspection-norfolk-2013.pdf", "ofsted-cqc-area-send-gloucestershire-2024.pdf",
+    chosen = ["ofsted-sif-rotherham-2014-with-lscb-review.pdf",
+              "ofsted-lac-services-inspection-norfolk-2013.pdf", "ofsted-cqc-area-send-gloucestershire-2024.pdf",
               "ofsted-ilacs-cambridgeshire-2024.pdf", "pfd-2023-0128-joseph-maunick-suffolk.pdf",
               "pfd-2023-0130-peter-lawrence-berkshire.pdf"]
     for name in chosen:
@@ -269,6 +288,11 @@ def test_realdev_recommendations_are_verbatim(tmp_path):
     assert_verbatim(found, corpus)
     per_file = {name: [r for r in found if r["file"] == name] for name in chosen}
     assert len(per_file["ofsted-lac-services-inspection-norfolk-2013.pdf"]) >= 12  # "Areas for improvement" bullets
+    rotherham = [r["text"] for r in per_file["ofsted-sif-rotherham-2014-with-lscb-review.pdf"]]
+    assert len(rotherham) >= 20 and any(t.startswith("1. Secure effective leadership") for t in rotherham)
+    assert not any("Early help services are well established" in t for t in rotherham)  # a strength, not an action
+    gloucestershire = [r["text"] for r in per_file["ofsted-cqc-area-send-gloucestershire-2024.pdf"]]
+    assert not any(t.startswith("Parents and school leaders rightly describe") for t in gloucestershire)  # a finding
     assert any("record-keeping" in r["text"] for r in per_file["pfd-2023-0130-peter-lawrence-berkshire.pdf"])
     assert any(r["text"].startswith("1) A national care shortage")
                for r in per_file["pfd-2023-0128-joseph-maunick-suffolk.pdf"])  # a coroner's matters of concern
