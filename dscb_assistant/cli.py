@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 from .errors import DscbError, storage_error
+from .links import pages_text
 from .records import REVIEW_TYPES, Filters, IngestSummary
 from .settings import Settings
 from .untrusted import terminal
@@ -231,7 +232,7 @@ def _search(settings: Settings, args) -> int:
     for hit in hits:
         r, p = hit.report, hit.passage
         year = r.year if r.year else "year unknown"
-        pages = f"p. {p.page}" + (f"-{p.page_end}" if p.page_end != p.page else "")
+        pages = pages_text(p.page, p.page_end, p.page_label)
         where = " | ".join(filter(None, [pages, p.section, f"para {p.paragraph}" if p.paragraph else ""]))
         print(f"{hit.rank}. {f'[{WEAK_LABEL}] ' if hit.weak else ''}{terminal(r.title, one_line=True)}")
         print(terminal(f"   {r.board or 'board unknown'}, {year}, {r.review_type}", one_line=True))
@@ -278,7 +279,7 @@ def _recommendations(settings: Settings, args) -> int:
             print(f"Made in {years_made(members, reports)}:")
         for recommendation in members:
             report = reports[recommendation.file]
-            pages = f"p. {recommendation.page}" + (f"-{recommendation.page_end}" if recommendation.page_end != recommendation.page else "")
+            pages = pages_text(recommendation.page, recommendation.page_end)
             print(f"- {terminal(report.title, one_line=True)} ({report.year or 'year unknown'}), {pages}")
             if recommendation.agency:
                 print(f"  To: {terminal(recommendation.agency, one_line=True)}")

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 
+from . import links
 from .ocr import MACHINE_READ_LABEL, machine_read
 from .records import Hit
 from .untrusted import markdown_file as escape_markdown  # the one escaper; kept under this name for callers
@@ -51,8 +52,7 @@ def citation(hit: Hit) -> str:
 
 def published_link(hit: Hit) -> str:
     """The published address of the report at the excerpt's page, or "" when only a local copy exists."""
-    url = hit.report.url.split("#", 1)[0].strip()
-    return f"{url}#page={hit.passage.page}" if url.lower().startswith(("http://", "https://")) else ""
+    return links.published_link(hit.report, hit.passage.page)
 
 
 LinkFor = Callable[[Hit], str]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dscb_assistant.links import pages_text
 from dscb_assistant.records import Hit
 
 # Local PDFs are published to static/corpus/ (resources.STATIC_DIR), which Streamlit serves here.
@@ -31,8 +32,4 @@ def served_locally(file: str) -> bool:
 
 def pages_label(hit: Hit) -> str:
     """"p. 4", "pp. 4–5", with the printed page number when it differs from the physical one."""
-    passage = hit.passage
-    text = f"p. {passage.page}" if passage.page_end == passage.page else f"pp. {passage.page}\u2013{passage.page_end}"
-    if passage.page_label and passage.page_label != str(passage.page):
-        text += f" (printed {passage.page_label})"
-    return text
+    return pages_text(hit.passage.page, hit.passage.page_end, hit.passage.page_label)
