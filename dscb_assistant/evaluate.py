@@ -22,13 +22,12 @@ import math
 import re
 import sys
 import tempfile
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .rank import near_duplicate, shingles
+from .rank import fold_words, near_duplicate, shingles
 from .records import Passage
 from .settings import PROJECT_ROOT, Settings
 
@@ -95,15 +94,7 @@ def _rows(paths: Sequence[Path]):
                 yield json.loads(line)
 
 
-_WORD = re.compile(r"[a-z0-9£%]+")
-_APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc]")
-
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """The words of ``text``, lower case, space separated and padded ("children’s" -> " childrens ")."""
-    text = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text.replace("\u00ad", "")).lower())
-    return " " + " ".join(_WORD.findall(text)) + " "
+fold = lru_cache(maxsize=65536)(fold_words)  # labels are compared with passages word for word, as rank compares them
 
 
 def answers_in(passage: Passage, answers: Sequence[Answer]) -> set[int]:

@@ -82,14 +82,6 @@ def top(values: np.ndarray | None, mask: np.ndarray | None, limit: int) -> tuple
     return rows.astype(np.int64), values[rows].astype(np.float32)
 
 
-def score(retriever, query: str, mask: np.ndarray | None, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row ids and BM25 scores of the best ``limit`` passages allowed by ``mask``, best first.
-
-    Passages with a zero score (no query word at all) are left out.
-    """
-    return top(scores(retriever, query), mask, limit)
-
-
 def document_frequency(retriever, term: str) -> int:
     """How many passages contain ``term`` (a token as :func:`tokenize` makes it); 0 when none does."""
     token = retriever.vocab_dict.get(term)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -89,9 +90,54 @@ def theme_rows(passage_themes: Iterable[Sequence[str]]) -> dict[str, np.ndarray]
     return {theme: np.asarray(found, dtype=np.int64) for theme, found in rows.items()}
 
 
-def cap_per_report(ranked: Sequence[tuple[int, float]], files: Sequence[str], per_report: int, k: int) -> list[tuple[int, float]]:
-    """The best ``k`` rows with at most ``per_report`` from any one report (0 means no cap)."""
-    return [(row, score) for row, score, _ in select(ranked, files, None, per_report=per_report, k=k)]
+FEEDBACK_PASSAGES = 3  # the question's vector is moved towards the first three passages of the first ranking
+PHRASE_MIN_WORDS = 6  # shorter questions are not taken for remembered sentences
+PHRASE_MIN_SHARE = 0.5  # a candidate holding half the question's word pairs in order: it is quoting the report
+_FOLD_WORD = re.compile(r"[a-z0-9£%]+")
+_APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc]")
+
+
+def fold_words(text: str) -> str:
+    """The words of ``text`` in lower case, apostrophes dropped, one space between and around them
+    ("Children’s  welfare," -> " childrens welfare "): for comparing wordings, never for showing."""
+    text = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text.replace("\u00ad", "")).lower())
+    return " " + " ".join(_FOLD_WORD.findall(text)) + " "
+
+
+def feedback_vector(query_vector: np.ndarray, passage_vectors: np.ndarray) -> np.ndarray:
+    """The question's vector plus the mean of the vectors of the passages that ranked first, normalised
+    (pseudo-relevance feedback: a practitioner's everyday words move towards the report's own)."""
+    vector = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+    if len(passage_vectors):
+        vector = vector + np.asarray(passage_vectors, dtype=np.float32).mean(axis=0)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
+
+
+def phrase_shares(query: str, texts: Sequence[str]) -> list[float] | None:
+    """For each text, the share of the question's adjacent word pairs it holds as written; None when
+    the question is shorter than :data:`PHRASE_MIN_WORDS` words (too short to be a remembered sentence)."""
+    words = fold_words(query).split()
+    if len(words) < PHRASE_MIN_WORDS:
+        return None
+    pairs = [f" {a} {b} " for a, b in zip(words, words[1:])]
+    folded = [fold_words(text) for text in texts]
+    return [sum(pair in text for pair in pairs) / len(pairs) for text in folded]
+
+
+def with_phrase_evidence(fused: Mapping[int, float], shares: Mapping[int, float], weight: float = 1.0) -> dict[int, float]:
+    """``fused`` with ``weight`` times each row's phrase share added, when some row holds at least
+    :data:`PHRASE_MIN_SHARE` of the question's word pairs: the question quotes a report (someone
+    remembers a sentence), so the passage that holds it should come first. Otherwise unchanged."""
+    if not shares or max(shares.values()) < PHRASE_MIN_SHARE:
+        return dict(fused)
+    return {row: score + weight * shares.get(row, 0.0) for row, score in fused.items()}
+
+
+def with_theme_evidence(fused: Mapping[int, float], carries: Mapping[int, bool], weight: float) -> dict[int, float]:
+    """``fused`` with ``weight`` added to the rows that carry a theme the question named: the passages
+    about "disguised compliance" where the report calls it "accepted at face value"."""
+    return {row: score + (weight if carries.get(row) else 0.0) for row, score in fused.items()}
 
 
 SHINGLE_WORDS = 5
@@ -158,11 +204,3 @@ def select(
         if len(chosen) == k:
             break
     return [(row, score, tuple(copies)) for row, score, copies in chosen]
-
-
-def group_by_report(hits: Sequence, key=lambda hit: hit.report.file) -> list[tuple[str, list]]:
-    """Hits grouped by report, reports in order of their best hit."""
-    groups: dict[str, list] = {}
-    for hit in hits:
-        groups.setdefault(key(hit), []).append(hit)
-    return list(groups.items())

@@ -126,6 +126,7 @@ class Hit:
     link: str
     also_in: tuple["Hit", ...] = ()  # near-identical passages elsewhere (e.g. the executive summary), not ranked again
     weak: bool = False  # the passage does not match the question well (confidence.is_weak); shown as such
+    named_themes: tuple[str, ...] = ()  # themes the question named ("disguised compliance") that this passage carries
 
     def to_json(self) -> dict[str, Any]:
         """The flat JSON form of the CLI contract (one object per hit)."""
@@ -153,6 +154,7 @@ class Hit:
                  "passage_id": h.passage.id}
                 for h in self.also_in
             ],
+            "named_themes": list(self.named_themes),
         }
 
 

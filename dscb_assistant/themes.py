@@ -45,6 +45,7 @@ class Theme:
     strong_cues: tuple[str, ...] = ()
     context_cues: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()  # the field's terms of art that name this idea ("disguised compliance")
 
 
 @dataclass(frozen=True)
@@ -287,9 +288,12 @@ def _theme(raw: object, n: int, path: Path) -> Theme:
     if not isinstance(raw, dict):
         raise ThemeDataError(f"{where} is not a table.")
     where = f"{path}: theme {raw.get('id', f'number {n}')!r}"
-    unknown = set(raw) - {"id", "name", "description", *_LISTS}
+    unknown = set(raw) - {"id", "name", "description", "terms", *_LISTS}
     if unknown:
-        raise ThemeDataError(f"{where} has unknown key(s) {sorted(unknown)}; use id, name, description, {', '.join(_LISTS)}.")
+        raise ThemeDataError(f"{where} has unknown key(s) {sorted(unknown)}; use id, name, description, terms, {', '.join(_LISTS)}.")
+    terms = raw.get("terms", [])
+    if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
+        raise ThemeDataError(f"{where}: terms must be a list of non-empty strings.")
     for key in ("id", "name", "description"):
         if not isinstance(raw.get(key), str) or not raw[key].strip():
             raise ThemeDataError(f"{where}: {key} must be a non-empty string.")
@@ -310,7 +314,27 @@ def _theme(raw: object, n: int, path: Path) -> Theme:
             f"{where} lists {repeated} more than once across strong, cues and context "
             "(they match the same text: keep one; a hyphen also matches a space or nothing, an apostrophe is optional)."
         )
-    return Theme(id=raw["id"], name=raw["name"].strip(), description=raw["description"].strip(), **lists)
+    return Theme(id=raw["id"], name=raw["name"].strip(), description=raw["description"].strip(),
+                 terms=tuple(t.strip() for t in terms), **lists)
+
+
+def named_themes(query: str, themes: Sequence[Theme]) -> tuple[str, ...]:
+    """Ids of the themes a question names: by the theme's own name or one of its terms of art
+    ("disguised compliance", "toxic trio", "was not brought"), as whole words in any case.
+
+    Only then is a theme used to widen the search: a question about a bruise names no theme even
+    though passages about bruising carry one.
+    """
+    patterns = _naming(tuple(themes))
+    return tuple(t.id for t in themes if patterns[t.id].search(query))
+
+
+@lru_cache(maxsize=8)
+def _naming(themes: tuple[Theme, ...]) -> dict[str, re.Pattern[str]]:
+    return {
+        t.id: re.compile("|".join(phrase_regex(p, exact_case=False, plurals=True) for p in (t.name, *t.terms)))
+        for t in themes
+    }
 
 
 def tag_passages(passages: Sequence, themes: Sequence[Theme] | None = None) -> list:

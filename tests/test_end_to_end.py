@@ -144,3 +144,24 @@ def test_themes_tagged_and_report_themes(searcher):
     themes = searcher.report_themes("northmere-scr-baby-k-2016.pdf")
     assert {"non-mobile-bruising", "hidden-men", "information-sharing"} <= set(themes)
     assert any("safe-sleep" in p.themes for p in searcher.passages_of("castlebridge-learning-one-page-2021.pdf"))
+
+
+def test_a_sentence_cut_from_a_page_comes_back_at_that_page_in_the_top_3(searcher):
+    """As a practitioner remembering a line would type it: sentences of ten words or more, chosen at
+    random (fixed seed) from the pypdf text of the sample pages, itself the oracle of where they are."""
+    import random
+
+    from pypdf import PdfReader
+
+    rng = random.Random(12)
+    pages = [(pdf.name, n, page.extract_text() or "") for pdf in sorted(CORPUS.glob("*.pdf"))
+             for n, page in enumerate(PdfReader(pdf).pages, start=1)]
+    cut = []
+    while len(cut) < 20:
+        file, page, text = rng.choice(pages)
+        sentences = [s for s in re.split(r"(?<=[.?!])\s+", " ".join(text.split())) if len(s.split()) >= 10]
+        if sentences:
+            cut.append((file, page, rng.choice(sentences)))
+    found = [evaluate.known_item_found(searcher.search(sentence, k=3), evaluate.KnownItem("", sentence, file, page, True))
+             for file, page, sentence in cut]
+    assert sum(found) >= 18, [c for c, ok in zip(cut, found) if not ok]

@@ -29,11 +29,12 @@ def test_ordered_breaks_ties_by_row():
     assert rank.ordered({5: 1.0, 2: 1.0, 9: 2.0}) == [(9, 2.0), (2, 1.0), (5, 1.0)]
 
 
-def test_cap_per_report_keeps_k_results_from_other_reports():
+def test_select_caps_each_report_and_still_fills_k_from_the_others():
     ranked = [(0, 9.0), (1, 8.0), (2, 7.0), (3, 6.0), (4, 5.0)]
     files = ["a", "a", "a", "b", "c"]
-    assert rank.cap_per_report(ranked, files, per_report=2, k=4) == [(0, 9.0), (1, 8.0), (3, 6.0), (4, 5.0)]
-    assert rank.cap_per_report(ranked, files, per_report=0, k=3) == ranked[:3]
+    capped = rank.select(ranked, files, None, per_report=2, k=4)
+    assert [(row, score) for row, score, _ in capped] == [(0, 9.0), (1, 8.0), (3, 6.0), (4, 5.0)]
+    assert [(row, score) for row, score, _ in rank.select(ranked, files, None, per_report=0, k=3)] == ranked[:3]
 
 
 def test_filter_mask_by_year_type_board_and_theme():
@@ -60,16 +61,6 @@ def test_theme_filter_works_with_any_number_of_themes():
         assert rank.filter_mask(file_ids, rows, reports, Filters(themes=(theme,))).tolist() == expected, theme
     both = rank.filter_mask(file_ids, rows, reports, Filters(themes=(names[70], names[199])))
     assert np.flatnonzero(both).tolist() == [20, 49]
-
-
-def test_group_by_report_keeps_best_first_order():
-    class H:
-        def __init__(self, f):
-            self.report = type("R", (), {"file": f})
-
-    groups = rank.group_by_report([H("b"), H("a"), H("b")])
-    assert [g for g, _ in groups] == ["b", "a"]
-    assert len(groups[0][1]) == 2
 
 
 def test_near_duplicate_ignores_numbering_and_catches_a_copied_paragraph():
@@ -102,3 +93,33 @@ def test_select_folds_copies_into_the_better_ranked_passage_and_keeps_k():
     # A copy of a passage left out by the per-report cap is shown in its own right, not folded away.
     capped = rank.select([(1, 9.0), (4, 8.0), (0, 7.0), (2, 6.0)], files, texts.__getitem__, per_report=2, k=3)
     assert capped == [(1, 9.0, ()), (4, 8.0, ()), (2, 6.0, ())]
+
+
+def test_fold_words_compares_wordings_not_typography():
+    assert rank.fold_words("Children\u2019s  welfare,\nIN between-reviews") == " childrens welfare in between reviews "
+
+
+def test_phrase_shares_count_the_question_word_pairs_each_text_holds_in_order():
+    question = "the IRO should be proactive about the plan"  # 8 words, 7 pairs
+    texts = ["The IRO should be proactive about the plan, always.", "plan the about proactive be should IRO the", ""]
+    assert rank.phrase_shares(question, texts) == [1.0, 0.0, 0.0]
+    assert rank.phrase_shares("IRO between reviews", texts) is None  # too short to be a remembered sentence
+    half = rank.phrase_shares("one two three four five six seven", ["one two three four and more"])
+    assert half == [3 / 6]
+
+
+def test_phrase_evidence_lifts_the_quoted_passage_only_when_the_question_quotes_one():
+    fused = {1: 0.9, 2: 0.5}
+    assert rank.with_phrase_evidence(fused, {1: 0.2, 2: 0.4}) == fused  # nobody holds half the pairs
+    lifted = rank.with_phrase_evidence(fused, {1: 0.1, 2: 0.8})
+    assert rank.ordered(lifted)[0][0] == 2 and lifted[2] == 0.5 + 0.8
+
+
+def test_feedback_vector_moves_the_question_towards_the_first_passages_and_stays_unit_length():
+    query = np.array([1.0, 0.0, 0.0])
+    first = np.array([[0.0, 1.0, 0.0], [0.0, 0.6, 0.8]])
+    moved = rank.feedback_vector(query, first)
+    assert np.isclose(np.linalg.norm(moved), 1.0)
+    mean = first.mean(axis=0) / np.linalg.norm(first.mean(axis=0))
+    assert moved @ mean > query @ mean and moved @ query > 0
+    assert np.allclose(rank.feedback_vector(query, np.zeros((0, 3))), query)

@@ -49,6 +49,9 @@ def card_html(hit: Hit, query: str = "", *, mark_words: bool = True, number: int
         parts.append(f'<div class="dscb-also">{MACHINE_READ_LABEL}</div>')
     if chips:
         parts.append(f'<div class="dscb-chips" role="group" aria-label="Themes">{chips}</div>')
+    if hit.named_themes:  # the question named the idea ("disguised compliance"); the report may use other words
+        named = "; ".join(_html(theme_name(t)) for t in hit.named_themes)
+        parts.append(f'<div class="dscb-named">Found through the theme you named: {named}</div>')
     link = safe_link(hit)
     if link:
         parts.append(
