@@ -311,3 +311,8 @@ class Searcher:
         report = self.reports[passage.file]
         return Hit(rank=rank_, score=float(score), passage=passage, report=report, link=self.link(report, passage.page),
                    also_in=also_in, weak=weak, named_themes=named_themes)
+
+
+def _with_terms(query: str, terms: Sequence[str], enabled: bool) -> str:
+    """The question with its glossary terms spelled out after it, for the sentence model."""
+    return f"{query} ({'; '.join(terms)})" if enabled and terms else query
