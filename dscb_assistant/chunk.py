@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .clean import looks_like_heading
 from .records import Page, Passage
@@ -25,6 +26,13 @@ _LIST_MARK = re.compile(
     r"\ue000-\uf8ff]|o(?=\s)|\(?[a-z]{1,2}[.)]|\(?[ivx]{1,5}[.)])\s*"
 )
 _PRIVATE_USE_START = re.compile(r"[\ue000-\uf8ff]\s*")
+FRAGMENT_WORDS = 12  # a passage shorter than this that is not a whole sentence joins a neighbour
+_WHOLE_SENTENCE_END = re.compile(r"[.!?:][\"'\u201d\u2019)\]]*$")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DATED_ROW = re.compile(
+    rf"^(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-]\d{{2,4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{4}})\b", re.IGNORECASE
+)
+SECTION_WORDS = 20  # headings set one after another join into one section up to this length
 LIST_LIMIT = 3  # a passage grows to this many times max_words to keep a list with the sentence that leads into it
 
 
@@ -34,6 +42,7 @@ class _Unit:
     end: int
     heading: bool
     words: int
+    note: bool = False  # a footnote known from its type: never in a passage, and no passage runs across it
 
 
 def document_text(pages: Sequence[Page]) -> str:
@@ -58,45 +67,71 @@ def chunk_pages(
     """
     text = document_text(pages)
     page_starts = _page_starts(pages)
-    spans: list[tuple[int, int, str]] = []  # start, end, section
+    spans: list[_Span] = []
     section = ""
     group: list[_Unit] = []
+    barriers: list[int] = []  # where footnotes and headings sit: no passage is merged across one
+    after_heading = False
+    units = _units(text, page_starts, pages)
+    rows = _table_rows(text, units)
 
     def flush() -> None:
         if group:
-            spans.append((group[0].start, group[-1].end, section))
+            kind = "table" if group[0].start in rows else "text"
+            spans.append(_Span(group[0].start, group[-1].end, section, kind))
             group.clear()
 
-    for unit in _units(text, page_starts, pages):
+    for unit in units:
         if unit.heading:
             flush()
-            section = re.sub(r"\s+", " ", text[unit.start : unit.end])
+            barriers.append(unit.start)  # fragments are not joined across a heading either
+            heading = re.sub(r"\s+", " ", text[unit.start : unit.end])
+            # A heading straight after another is its second line or its grade ("Overall effectiveness" /
+            # "Grade 4 (inadequate)", "Chapter 3" / "Transition planning"): the section is both.
+            joined = f"{section} {heading}"
+            section = joined if after_heading and len(joined.split()) <= SECTION_WORDS else heading
+            after_heading = True
+            continue
+        after_heading = False
+        if unit.note:
+            flush()
+            barriers.append(unit.start)
             continue
         if is_footnote(text[unit.start : unit.end]):
             flush()  # a footnote is its own passage, never glued to the body text around it
-            spans.append((unit.start, unit.end, FOOTNOTE_SECTION))
+            spans.append(_Span(unit.start, unit.end, FOOTNOTE_SECTION, "footnote"))
             continue
-        # A list item or line that carries on a sentence ("• ensure that ...", "(b) someone who ...") stays
-        # with the sentence that leads into it: a passage never starts in the middle of a sentence.
         if group and _page_at(page_starts, unit.start) > _page_at(page_starts, group[-1].end - 1) + 1:
             flush()  # never glue text across a page left out (a contents page, a scanned page)
-        carries_on = bool(group) and continues_sentence(text[unit.start : unit.end])
         size = sum(u.words for u in group)
+        if unit.start in rows or (group and group[0].start in rows):
+            # A table's rows stay together with its column headings: one passage per table, or per page of it.
+            same_table = group and group[0].start in rows and unit.start in rows and rows[unit.start] == rows[group[0].start]
+            if not same_table or _page_at(page_starts, unit.start) != _page_at(page_starts, group[-1].start) \
+                    or size + unit.words > LIST_LIMIT * max_words:
+                flush()
+            group.append(unit)
+            continue
+        # A list item or line that carries on a sentence ("\u2022 ensure that ...", "(b) someone who ...") stays
+        # with the sentence that leads into it: a passage never starts in the middle of a sentence.
+        carries_on = bool(group) and continues_sentence(text[unit.start : unit.end])
         if carries_on and size < LIST_LIMIT * max_words and unit.words <= max_words:
             group.append(unit)
             continue
         if unit.words > max_words:
             flush()
-            spans.extend((s, e, section) for s, e in _split_long(text, unit, max_words, overlap_sentences))
+            spans.extend(_Span(s, e, section, "text") for s, e in _split_long(text, unit, max_words, overlap_sentences))
             continue
         if group and size + unit.words > max_words:
             flush()
         group.append(unit)
     flush()
-    spans = [(_past_private_use_glyph(text, s, e), e, sec) for s, e, sec in spans]
+    spans = [span._replace(start=_past_private_use_glyph(text, span.start, span.end)) for span in spans]
+    spans = _merge_small(spans, text, min_words, max_words, barriers)
+    spans = _fold_fragments(spans, text, page_starts, barriers, max_words)
 
     passages = []
-    for start, end, span_section in _merge_small(spans, text, min_words, max_words):
+    for start, end, span_section, kind in spans:
         body = text[start:end]
         first, last = _page_at(page_starts, start), _page_at(page_starts, end - 1)
         number = _PARAGRAPH_NUMBER.match(body)
@@ -110,9 +145,83 @@ def chunk_pages(
                 section=span_section,
                 paragraph=number.group(1) if number else "",
                 text=body,
+                kind=kind,
             )
         )
     return passages
+
+
+class _Span(NamedTuple):
+    start: int
+    end: int
+    section: str
+    kind: str
+
+
+def is_fragment(passage_text: str) -> bool:
+    """Under :data:`FRAGMENT_WORDS` words and not a whole sentence: a table cell, a date, a title's
+    second line ("of the Advocate", "19/09/2015")."""
+    return len(passage_text.split()) < FRAGMENT_WORDS and not (
+        passage_text[:1].isupper() and _WHOLE_SENTENCE_END.search(passage_text)
+    )
+
+
+def _fold_fragments(spans: list[_Span], text: str, page_starts: list[int], barriers: Sequence[int],
+                    max_words: int) -> list[_Span]:
+    """A fragment is never a passage of its own: it joins the passage before it, or else the one after,
+    when they are on the same or neighbouring pages with no footnote between."""
+
+    def joinable(first: _Span, second: _Span) -> bool:
+        return (
+            first.end <= second.start
+            and first.kind != "footnote" != second.kind
+            and _page_at(page_starts, second.start) - _page_at(page_starts, first.end - 1) <= 1
+            and not any(first.end <= b < second.start for b in barriers)
+            and len(text[first.start : second.end].split()) < (LIST_LIMIT + 1) * max_words
+        )
+
+    result: list[_Span] = []
+    pending: _Span | None = None  # a fragment waiting for the passage after it
+    for span in spans:
+        if pending is not None:
+            if joinable(pending, span):
+                span = span._replace(start=pending.start)
+            else:
+                result.append(pending)
+            pending = None
+        if is_fragment(text[span.start : span.end]) and span.kind != "footnote":
+            if result and joinable(result[-1], span):
+                result[-1] = result[-1]._replace(end=span.end)
+                continue
+            pending = span
+            continue
+        result.append(span)
+    if pending is not None:
+        result.append(pending)
+    return result
+
+
+def _table_rows(text: str, units: list[_Unit]) -> dict[int, int]:
+    """Units that are rows of a table whose rows start with a date (a chronology), by start offset,
+    mapped to a number per table. The row just before the first dated one is its column headings."""
+    rows: dict[int, int] = {}
+    body = [u for u in units if not u.heading and not u.note]
+    table, run = 0, []
+    for unit in body + [None]:
+        if unit is not None and _DATED_ROW.match(text[unit.start : unit.end]):
+            run.append(unit)
+            continue
+        if len(run) >= 2:
+            table += 1
+            position = body.index(run[0])
+            before = body[position - 1] if position else None
+            heads = text[before.start : before.end] if before is not None else ""
+            if before is not None and (re.match(r"(?:Date|When)\b", heads) or (
+                    before.words <= 8 and not _SENTENCE_END.search(heads))):
+                run.insert(0, before)
+            rows.update((u.start, table) for u in run)
+        run = []
+    return rows
 
 
 def _page_starts(pages: Sequence[Page]) -> list[int]:
@@ -137,30 +246,51 @@ def _page_at(page_starts: list[int], offset: int) -> int:
 def _units(text: str, page_starts: list[int], pages: Sequence[Page]) -> list[_Unit]:
     """Paragraphs with their offsets; a paragraph that runs on over a page break becomes one unit."""
     raw: list[tuple[int, int, int]] = []  # start, end, page index
+    notes: list[_Unit] = []
     for index, page in enumerate(pages):
         offset = page_starts[index]
         for match in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", page.text):
+            if page.layout and match.group(0) in page.notes:
+                notes.append(_Unit(offset + match.start(), offset + match.end(), False, 0, note=True))
+                continue  # footnotes stay out of passages and of the ranking; the page still shows them
             raw.append((offset + match.start(), offset + match.end(), index))
     units: list[_Unit] = []
     for position, (start, end, index) in enumerate(raw):
+        while notes and notes[0].start < start:
+            units.append(notes.pop(0))
         body = text[start:end]
         following = text[raw[position + 1][0] : raw[position + 1][1]] if position + 1 < len(raw) else ""
-        heading = is_heading(body, following)
+        page = pages[index]
+        heading = body in page.headings if page.layout else is_heading(body, following)
+        if heading and units and units[-1].heading and not units[-1].note and body[:1].islower() and _page_at(page_starts, units[-1].start) == index:
+            previous = units.pop()  # a heading set on two lines ("4. Maintaining the Independence" / "of the Advocate")
+            units.append(_Unit(previous.start, end, True, previous.words + len(body.split())))
+            continue
+        # The last body paragraph before this one, looking past footnotes printed at the foot of the page.
+        before = next((i for i in range(len(units) - 1, -1, -1) if not units[i].note), None)
         if (
-            units
+            before is not None
             and not heading
-            and not units[-1].heading
-            and _page_at(page_starts, units[-1].end - 1) == index - 1
-            and _is_last_on_page(raw, units[-1].end)
+            and not units[before].heading
+            and _page_at(page_starts, units[before].end - 1) == index - 1
+            and _is_last_on_page(raw, units[before].end)
             and _is_first_on_page(raw, start, index)
-            and not _SENTENCE_END.search(text[units[-1].start : units[-1].end])
-            and body[:1].islower()
+            and not _SENTENCE_END.search(text[units[before].start : units[before].end])
+            and (body[:1].islower() or (page.layout and continues_page(body)))
         ):
-            previous = units.pop()
+            # One paragraph over a page break; a footnote printed between its halves goes with it, as on the page.
+            previous = units[before]
+            del units[before:]
             units.append(_Unit(previous.start, end, False, previous.words + len(body.split())))
             continue
         units.append(_Unit(start, end, heading, len(body.split())))
-    return units
+    return units + notes
+
+
+def continues_page(paragraph: str) -> bool:
+    """A page's first paragraph that may carry on the last one of the page before: not a numbered
+    paragraph, not a list item (headings are known from the type)."""
+    return not (_PARAGRAPH_NUMBER.match(paragraph) or re.match(r"^\d{1,3}\.\s", paragraph) or _LIST_MARK.match(paragraph))
 
 
 def continues_sentence(paragraph: str) -> bool:
@@ -247,21 +377,23 @@ def _split_long(text: str, unit: _Unit, max_words: int, overlap: int) -> list[tu
 
 
 def _merge_small(
-    spans: list[tuple[int, int, str]], text: str, min_words: int, max_words: int
-) -> list[tuple[int, int, str]]:
+    spans: list[_Span], text: str, min_words: int, max_words: int, barriers: Sequence[int] = ()
+) -> list[_Span]:
     """Fold a span shorter than ``min_words`` into its neighbour in the same section when they fit together."""
-    merged: list[tuple[int, int, str]] = []
-    for start, end, section in spans:
+    merged: list[_Span] = []
+    for span in spans:
         if merged:
-            p_start, p_end, p_section = merged[-1]
-            words, p_words = len(text[start:end].split()), len(text[p_start:p_end].split())
+            previous = merged[-1]
+            words, p_words = len(text[span.start : span.end].split()), len(text[previous.start : previous.end].split())
             if (
-                p_section == section != FOOTNOTE_SECTION
-                and p_end <= start  # pieces of one split paragraph overlap; merging would repeat a sentence
+                previous.section == span.section != FOOTNOTE_SECTION
+                and previous.kind == span.kind == "text"
+                and previous.end <= span.start  # pieces of one split paragraph overlap; merging would repeat a sentence
+                and not any(previous.end <= b < span.start for b in barriers)
                 and (words < min_words or p_words < min_words)
                 and words + p_words <= max_words * 1.25
             ):
-                merged[-1] = (p_start, end, section)
+                merged[-1] = previous._replace(end=span.end)
                 continue
-        merged.append((start, end, section))
+        merged.append(span)
     return merged

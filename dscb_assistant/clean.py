@@ -8,6 +8,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+from .extract import fold_for_layout
+
 EDGE_LINES = 3  # how many lines at the top and bottom of a page may be running headers or footers
 SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074-\u2079"  # as a regex character range
 
@@ -38,6 +40,13 @@ _SENTENCE_END = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*\d{0,2}$")
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 
 
+_DATE_OR_NUMBER = re.compile(r"[\d\s/.:\-\u2013]+|\d{1,2}(?:st|nd|rd|th)?\s+\w+\s+\d{4}|\w+\s+\d{4}", re.IGNORECASE)
+_LEADING_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+(?=\S)")
+_CAPS_WORD = r"(?:[A-Z][A-Z'\u2019&/()\-]*[A-Z)]|[A-Z]|and|of|the|for|in|to|on|or)"
+_CAPITALS_HEADING = re.compile(rf"(?:\d{{1,2}}(?:\.\d{{1,2}})*\.?\s+)?(?=.*[A-Z]{{3}}){_CAPS_WORD}(?:\s+{_CAPS_WORD})*")
+_SIGNATURE = re.compile(r"\b(?:MP|QC|KC|CBE|OBE|MBE|JP)$")
+_NOTE_START = re.compile(rf"(?:\d{{1,3}}|[{SUPERSCRIPTS}]+)\s?(?=[A-Za-z\u201c\u2018\"'(])")
+
 _FUNCTION_WORDS = frozenset("a an the and or but of to in on at by for with about from as into than that which who".split())
 
 
@@ -61,8 +70,61 @@ def search_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def clean_pages(raw_pages: Sequence[str]) -> list[str]:
+def paragraph_roles(
+    page_text: str, emphasised: Sequence[str], small: Sequence[str], last_page: bool = False
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Which paragraphs of a cleaned page are headings and which are footnotes, from the type they
+    were set in (``extract.RawDocument.emphasised`` and ``small``), not from their wording.
+
+    A heading is short, set larger or bolder than the body text (or in capitals on a line of its own,
+    as in the numbered boxes of a coroner's form: "5 CORONER'S CONCERNS"), and starts like a heading
+    (a capital, a number, "ES2", "Appendix B"); it is followed by text. A date, a lone number, a line
+    ending in a comma or colon, a signature or a table cell is not one. A footnote is set small, at
+    the foot of the page, and starts with its number ("9 Section 47 of the Children Act 1989").
+    """
+    headings = []
+    paragraphs = [p for p in page_text.split("\n\n") if p]
+    for position, paragraph in enumerate(paragraphs):
+        folded = fold_for_layout(paragraph)
+        words = paragraph.split()
+        after = paragraphs[position + 1 :]
+        if (
+            folded
+            and len(words) <= 20
+            # A heading heads text: a paragraph of a dozen words follows it on the page, or it ends the page.
+            # Table cells ("Yes No") and signatures ("Edward Timpson MP" / his title) are followed by short lines.
+            and (sum(len(p.split()) for p in after[:3]) >= 12 or (not after and not last_page))
+            and not _SIGNATURE.search(paragraph)
+            and not (paragraph.endswith(".") and len(words) > 6)  # a sentence set in bold is emphasis
+            and (_is_styled(paragraph, emphasised) or _CAPITALS_HEADING.fullmatch(paragraph))
+            and (paragraph[0].isupper() or paragraph[0].isdigit())
+            and re.search(r"[A-Za-z]{2}", paragraph)
+            and not re.search(r"[,;:]$", paragraph)  # "Immediately:" leads into the list after it: kept as text
+            and not _DATE_OR_NUMBER.fullmatch(paragraph)
+        ):
+            headings.append(paragraph)
+    # Footnotes: the small-type paragraphs at the foot of the page, the first of them opening with its number.
+    foot: list[str] = []
+    for paragraph in reversed(paragraphs):
+        folded = fold_for_layout(paragraph)
+        if not folded or not any(folded in block for block in small):
+            break
+        foot.insert(0, paragraph)
+    while foot and not _NOTE_START.match(foot[0]):
+        foot.pop(0)
+    notes = [p for p in foot if p not in headings]
+    return tuple(headings), tuple(notes)
+
+
+def clean_pages(
+    raw_pages: Sequence[str], emphasised: Sequence[Sequence[str]] = (), small: Sequence[Sequence[str]] = ()
+) -> list[str]:
     """Clean all pages of one document.
+
+    ``emphasised`` (``extract.RawDocument.emphasised``, per page) tells which lines are set larger or
+    bolder than the body text: they are paragraphs of their own (headings), and no other line is
+    taken for a heading because of its wording. Without it, headings are guessed from wording.
+    ``small`` (per page) likewise tells which lines are footnote type: a change of type ends a paragraph.
 
     Returns one string per page: its paragraphs, each on one line, separated by a blank line.
     """
@@ -73,7 +135,9 @@ def clean_pages(raw_pages: Sequence[str]) -> list[str]:
     for number, lines in enumerate(pages, start=1):
         lines = _drop_edges(lines, boilerplate, number)
         lines = _drop_contents_lines(lines)
-        paragraphs.append(_paragraphs(lines, vocabulary))
+        styled = emphasised[number - 1] if any(emphasised) and number <= len(emphasised) else None
+        notes = small[number - 1] if styled is not None and number <= len(small) else ()
+        paragraphs.append(_paragraphs(lines, vocabulary, styled, notes))
     return ["\n\n".join(page) for page in _footnotes_out_of_the_way(paragraphs)]
 
 
@@ -214,7 +278,19 @@ def looks_like_heading(line: str, standalone: bool = False) -> bool:
     return len(words) <= 8 and (not significant or len(capitalised) >= 0.6 * len(significant))
 
 
-def _paragraphs(lines: list[str], vocabulary: set[str]) -> list[str]:
+def _is_styled(text: str, blocks: Sequence[str]) -> bool:
+    """Whether ``text`` (a line or paragraph) was set in one of the styled ``blocks``; its number may be
+    set in body type ("5" + bold "CORONER'S CONCERNS")."""
+    for candidate in (text, _LEADING_NUMBER.sub("", text, count=1)):
+        folded = fold_for_layout(candidate)
+        if len(folded) >= 2 and re.search(r"[A-Za-z]", folded) and any(folded in block for block in blocks):
+            return True
+    return False
+
+
+def _paragraphs(
+    lines: list[str], vocabulary: set[str], styled: Sequence[str] | None = None, small: Sequence[str] = ()
+) -> list[str]:
     lengths = sorted(len(line) for line in lines if line)
     if not lengths:
         return []
@@ -227,14 +303,27 @@ def _paragraphs(lines: list[str], vocabulary: set[str]) -> list[str]:
             paragraphs.append(_join_lines(current, vocabulary))
             current.clear()
 
+    run_type = ""
     for i, line in enumerate(lines):
         if not line:
             flush()
+            run_type = ""
             continue
+        if styled is not None:
+            # Type decides: lines set as headings are a paragraph of their own (a heading on two lines stays
+            # one), and a change into or out of footnote type ends a paragraph.
+            line_type = "heading" if _is_styled(line, styled) else "small" if _is_styled(line, small) else "body"
+            if current and line_type != run_type and "heading" in (line_type, run_type) or (
+                    current and run_type and line_type != run_type and "small" in (line_type, run_type)):
+                flush()
+            run_type = line_type
+            if line_type == "heading":
+                current.append(line)
+                continue
         previous = current[-1] if current else ""
         previous_closed = not previous or bool(_SENTENCE_END.search(previous)) or len(previous) < 0.6 * width
         starts_block = bool(_NUMBERED.match(line) or _BULLET.match(line))
-        heading = looks_like_heading(line) and len(line) < 0.75 * max(width, 40)
+        heading = styled is None and looks_like_heading(line) and len(line) < 0.75 * max(width, 40)
         # A lone short line before a numbered paragraph is its subheading, whatever its case.
         lone_heading_line = len(current) == 1 and len(previous.split()) <= 12 and not previous.endswith(",")
         if current and (previous_closed or (starts_block and lone_heading_line)) and (starts_block or heading):

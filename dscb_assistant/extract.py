@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,10 @@ class RawDocument:
     title: str
     author: str
     scanned_pages: tuple[int, ...]  # 1-based
+    # Per page, the text (whitespace and hyphens removed) of runs set larger or bolder than the body
+    # text (headings), and of runs set smaller (footnotes). Empty where the PDF gives no font sizes.
+    emphasised: tuple[tuple[str, ...], ...] = ()
+    small: tuple[tuple[str, ...], ...] = ()
 
 
 def read_pdf(path: str | Path) -> RawDocument:
@@ -69,11 +74,17 @@ def read_pdf(path: str | Path) -> RawDocument:
         raise ExtractionError("it has no pages")
 
     texts: list[str] = []
+    runs: list[list[tuple[str, float, bool]]] = []
     scanned: list[int] = []
     failed_pages = too_large = 0
     for number, page in enumerate(page_objects, start=1):
+        page_runs: list[tuple[str, float, bool]] = []
+        runs.append(page_runs)
         try:
-            text = page.extract_text() or ""
+            # The font of each run is only asked for where the page shows text: with a visitor pypdf parses
+            # every operator, figures and filler included, and a hostile page of zeros takes minutes.
+            visitor = _run_collector(page_runs) if _shows_text(page) else None
+            text = page.extract_text(visitor_text=visitor) or ""
         except MemoryError:
             raise  # the worker's memory limit: the whole file is reported as too big, not one page skipped
         except LimitReachedError:
@@ -92,13 +103,96 @@ def read_pdf(path: str | Path) -> RawDocument:
             raise ExtractionError(_TOO_LARGE.format("its pages' contents are too large"))
         raise ExtractionError("no page's text could be read (the content streams are damaged)")
 
+    emphasised, small = _styled_blocks(runs)
     return RawDocument(
         pages=tuple(texts),
         labels=_page_labels(reader, len(texts)),
         title=_meta(reader, "title"),
         author=_meta(reader, "author"),
         scanned_pages=tuple(scanned),
+        emphasised=emphasised,
+        small=small,
     )
+
+
+def fold_for_layout(text: str) -> str:
+    """How a cleaned paragraph is looked up among the styled runs: whitespace and hyphens removed."""
+    return _LAYOUT_FOLD.sub("", text)
+
+
+_LAYOUT_FOLD = re.compile(r"[\s\-\u00ad\u2010\u2011]+")
+LARGER, SMALLER = 1.12, 0.86  # a run this much larger (or bold) / smaller than the body text is a heading / footnote
+
+
+def _shows_text(page) -> bool:
+    """Whether the page's own content streams hold a text operator (their decoded data is cached on
+    the stream objects, so extract_text does not decode them again)."""
+    try:
+        contents = page.get("/Contents")
+        contents = contents.get_object() if contents is not None else None
+        streams = [item.get_object() for item in contents] if isinstance(contents, list) else [contents]
+        for stream in streams:
+            data = stream.get_data() if stream is not None and hasattr(stream, "get_data") else b""
+            if any(operator in data for operator in (b"Tj", b"TJ", b"'", b'"')):
+                return True
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - extract_text meets the same damage and says so
+        return False
+    return False
+
+
+def _run_collector(runs: list[tuple[str, float, bool]]):
+    """A pypdf text visitor that records each run's text, effective font size and boldness."""
+
+    def visit(text, cm, tm, font, size) -> None:
+        if not text:
+            return
+        try:
+            scale = math.hypot(tm[0], tm[1]) * math.hypot(cm[0], cm[1])
+            name = str((font or {}).get("/BaseFont", ""))
+        except Exception:  # noqa: BLE001 - odd font dictionaries: the run just counts as body text
+            scale, name = 1.0, ""
+        runs.append((text, round(float(size or 0) * (scale or 1.0), 1), bool(re.search(r"bold|black|heavy", name, re.I))))
+
+    return visit
+
+
+def _styled_blocks(runs: list[list[tuple[str, float, bool]]]):
+    """Per page, consecutive runs set as headings (larger or bold) and as footnotes (smaller), each
+    folded to one string. The body size is the size most of the document's characters are set in."""
+    weights: dict[float, int] = {}
+    bold_chars = all_chars = 0
+    for page_runs in runs:
+        for text, size, bold in page_runs:
+            weights[size] = weights.get(size, 0) + len(text.strip())
+            all_chars += len(text.strip())
+            bold_chars += len(text.strip()) if bold else 0
+    bold_marks = bold_chars < 0.3 * all_chars  # in a document set mostly in bold, bold marks nothing
+    if not weights or max(weights) <= 0:
+        return (), ()
+    body = max(weights, key=weights.get)
+    if body <= 0:
+        return (), ()
+    emphasised, small = [], []
+    for page_runs in runs:
+        blocks: dict[str, list[str]] = {"big": [], "small": []}
+        current, kind = [], "body"
+        for text, size, bold in page_runs:
+            if not text.strip():
+                continue
+            this = "big" if size >= LARGER * body or (bold and bold_marks and size >= 0.95 * body) else "small" if size <= SMALLER * body else "body"
+            if this != kind and current and kind != "body":
+                blocks[kind].append(fold_for_layout("".join(current)))
+            if this != kind:
+                current = []
+            current.append(text)
+            kind = this
+        if current and kind != "body":
+            blocks[kind].append(fold_for_layout("".join(current)))
+        emphasised.append(tuple(b for b in blocks["big"] if b))
+        small.append(tuple(b for b in blocks["small"] if b))
+    return tuple(emphasised), tuple(small)
 
 
 def _check_looks_like_pdf(path: Path) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import index as index_store
 from .chunk import chunk_pages
-from .clean import clean_pages, search_text
+from .clean import clean_pages, paragraph_roles, search_text
 from .errors import DscbError, IndexMismatchError, IndexMissingError, storage_error
 from .extract import read_pdf
 from .isolation import Failed, run_isolated
@@ -47,9 +47,10 @@ def read_report(path: str, file: str, chunking: dict[str, int], ocr: bool = Fals
             raw, ocr_pages = with_ocr_text(raw, path)
         except DscbError:
             pass  # OCR failed on this file: its text layer is still indexed, its scans listed as not searchable
-    cleaned = clean_pages(raw.pages)
+    cleaned = clean_pages(raw.pages, raw.emphasised, raw.small)
     pages = tuple(
-        Page(number=i + 1, label=raw.labels[i], text=text, scanned=(i + 1) in raw.scanned_pages + ocr_pages)
+        Page(number=i + 1, label=raw.labels[i], text=text, scanned=(i + 1) in raw.scanned_pages + ocr_pages,
+             **_layout(raw, i, text))
         for i, text in enumerate(cleaned)
     )
     sha = file_sha256(Path(path))
@@ -60,6 +61,14 @@ def read_report(path: str, file: str, chunking: dict[str, int], ocr: bool = Fals
             raise DscbError("it has no text layer (every page with text is a scanned image); it needs OCR first")
         raise DscbError("no readable text was found in it")
     return Extracted(file=file, sha256=sha, info=info, pages=pages, passages=tuple(passages))
+
+
+def _layout(raw, index: int, text: str) -> dict:
+    """Headings and footnotes of one page from the type they were set in, where the PDF says."""
+    if not any(raw.emphasised):
+        return {}
+    headings, notes = paragraph_roles(text, raw.emphasised[index], raw.small[index], index == len(raw.pages) - 1)
+    return {"headings": headings, "notes": notes, "layout": True}
 
 
 def file_sha256(path: Path) -> str:

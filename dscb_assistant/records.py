@@ -24,12 +24,18 @@ class Page:
         label: the printed page label where the PDF defines one ("iv", "12"), else "".
         text: cleaned text; paragraphs separated by a blank line.
         scanned: True when the page had no text layer (an image only).
+        headings: paragraphs of ``text`` set as headings (larger or bold type), when ``layout``.
+        notes: paragraphs of ``text`` set in footnote type (smaller), when ``layout``.
+        layout: True when the PDF told font sizes, so headings come from type, not from wording.
     """
 
     number: int
     label: str
     text: str
     scanned: bool = False
+    headings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    layout: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ class Passage:
     paragraph: str
     text: str
     themes: tuple[str, ...] = ()
+    kind: str = "text"  # "text", "table" (rows kept with their column headings) or "footnote"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

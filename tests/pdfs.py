@@ -24,7 +24,8 @@ def make_pdf(
 ) -> Path:
     """Write a PDF whose page i holds the paragraphs ``pages[i]`` (each wrapped to ``width`` mm).
 
-    A paragraph starting with "# " is printed bold as a heading. Pages listed in ``image_pages``
+    A paragraph starting with "# " is printed bold as a heading, one starting with "~ " in small
+    type as a footnote (put it last on its page). Pages listed in ``image_pages``
     (1-based) carry only an image, like a scan.
     """
     pdf = FPDF(format="A4")
@@ -49,6 +50,10 @@ def make_pdf(
                 if paragraph.startswith("# "):
                     pdf.set_font("Helvetica", style="B", size=13)
                     pdf.multi_cell(width, 7, paragraph[2:], new_x="LMARGIN", new_y="NEXT")
+                elif paragraph.startswith("~ "):
+                    pdf.set_font("Helvetica", size=7)
+                    pdf.set_x(20)
+                    pdf.multi_cell(width, 3.5, paragraph[2:], new_x="LMARGIN", new_y="NEXT")
                 else:
                     pdf.set_font("Helvetica", size=11)
                     pdf.set_x(20)

@@ -93,3 +93,72 @@ def test_footnotes_are_their_own_passages_and_a_paragraph_runs_on_past_them():
     assert [n.text for n in notes] == ["\u00b9 Board protocol on bruising.", "\u00b2 A skeletal survey is a series of X-rays."]
     run_on = next(p for p in passages if "must make that" in p.text)
     assert run_on.text.endswith("rule unavoidable.") and (run_on.page, run_on.page_end) == (1, 2)
+
+
+# -- from real layout: headings from type, footnotes out, tables kept together (through the ingest stages) --
+
+def _read(tmp_path, pages, **kwargs):
+    from dscb_assistant.ingest import read_report
+    from dscb_assistant.settings import Settings
+
+    from .pdfs import make_pdf
+
+    path = make_pdf(tmp_path / "r.pdf", pages, **kwargs)
+    return read_report(str(path), "r.pdf", Settings().chunking).passages
+
+
+def test_sections_come_from_headings_set_in_heading_type_not_from_first_lines(tmp_path):
+    passages = _read(tmp_path, [[
+        "# ES2 Interpreting",
+        "4.2.3 Over the following year the school\nraised concerns about attendance and hunger. " + words(60),
+        "# Appendix B: Terms of reference",
+        words(70, 2),
+    ]])
+    assert passages[0].section == "ES2 Interpreting"
+    assert passages[0].text.startswith("4.2.3 Over the following year the school raised concerns")  # not a heading
+    assert passages[-1].section == "Appendix B: Terms of reference"
+    assert all(p.section != " ".join(p.text.split()[: len(p.section.split())]) for p in passages)
+
+
+def test_footnotes_signatures_and_table_cells_never_become_sections(tmp_path):
+    passages = _read(tmp_path, [
+        ["# Foreword", words(90), "# Edward Timpson MP", "Parliamentary Under Secretary of State",
+         "~ 9 Section 47 of the Children Act 1989"],
+        ["# Findings", words(80, 3), "# Yes No", "Yes", "No"],
+    ])
+    sections = {p.section for p in passages}
+    assert "Foreword" in sections and "Findings" in sections
+    assert not sections & {"Edward Timpson MP", "Yes No", "9 Section 47 of the Children Act 1989"}
+    assert not any("Section 47 of the Children Act" in p.text for p in passages)  # footnotes are not ranked
+
+
+def test_chronology_rows_stay_together_with_their_column_headings_as_a_table(tmp_path):
+    rows = ["Date Agency Event", "19/09/2015 Ambulance service Emergency call at 06:12.",
+            "20/09/2015 Police Strategy discussion held.", "21/09/2015 Hospital Skeletal survey."]
+    passages = _read(tmp_path, [["# 5. Chronology", words(70)] + rows + [words(70, 4)]])
+    tables = [p for p in passages if p.kind == "table"]
+    assert len(tables) == 1
+    assert tables[0].text.startswith("Date Agency Event") and "21/09/2015" in tables[0].text
+    assert all(p.kind == "text" for p in passages if p is not tables[0])
+    assert all(len(p.text.split()) >= 12 for p in passages)  # no lone cell such as "19/09/2015"
+
+
+def test_paragraph_over_a_page_break_is_one_passage_without_the_running_footer(tmp_path):
+    passages = _read(tmp_path, [
+        [words(150), "The social worker visited the family on the Friday and spoke with the mother about"],
+        ["the arrangements for the weekend. " + words(60, 2)],
+        [words(80, 3)],
+    ], footer="11 to 15 December 2023", page_numbers=True)
+    spanning = next(p for p in passages if "mother about" in p.text)
+    assert (spanning.page, spanning.page_end) == (1, 2)
+    assert "mother about the arrangements for the weekend." in " ".join(spanning.text.split())
+    assert "December" not in spanning.text and "Page" not in spanning.text
+
+
+def test_list_items_stay_with_their_lead_in_and_no_passage_opens_with_a_symbol_font_bullet():
+    pages = _pages("Planning\n\n" + words(150) + "\n\nThe pathway plan must:\n\n\uf0b7 set out the support;\n\n"
+                   "\uf0b7 name the personal adviser; and\n\n\uf0b7 be reviewed every six months.\n\n\uf0b7 Leaders should check it.")
+    passages = chunk_pages(pages, "r.pdf", "ab" * 32, max_words=160)
+    lead = next(p for p in passages if "pathway plan must:" in p.text)
+    assert "be reviewed every six months." in lead.text
+    assert not any(p.text.startswith("\uf0b7") for p in passages)

@@ -65,3 +65,11 @@ def test_pdf_metadata_is_read(tmp_path):
     doc = read_pdf(path)
     assert doc.title == "Serious Case Review: Child Z"
     assert doc.author == "Testshire LSCB"
+
+
+def test_reports_which_text_is_set_as_headings_and_which_as_footnotes(tmp_path):
+    path = make_pdf(tmp_path / "t.pdf", [["# ES2 Interpreting", words(80), "~ 9 Section 47 of the Children Act 1989"]])
+    doc = read_pdf(path)
+    assert doc.emphasised[0] == ("ES2Interpreting",)  # whitespace and hyphens folded away
+    assert any("9Section47oftheChildrenAct1989" in block for block in doc.small[0])
+    assert not any("Thereviewpanel" in block for block in doc.emphasised[0] + doc.small[0])

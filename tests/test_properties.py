@@ -9,8 +9,10 @@ a blank line; a *paragraph* is a run of non-blank lines):
    paragraphs chunking reads as headings (``chunk.is_heading(paragraph, next_paragraph)``: a
    short heading-like line, or a short unpunctuated line just before a numbered paragraph).
    Those are left out of passages on purpose: each becomes the ``section`` of the passages after
-   it, up to the next heading. Nothing else is dropped; whitespace between paragraphs and
-   between sentences where a long paragraph is split may fall outside passages.
+   it, up to the next heading (headings straight after one another, nothing between, make one
+   section, joined by a space, up to ``chunk.SECTION_WORDS`` words). Nothing else is dropped;
+   whitespace between paragraphs and between sentences where a long paragraph is split may fall
+   outside passages.
 3. Size: a passage has at most ``1.25 * max_words`` words (paragraphs are grouped up to
    ``max_words``, and a short neighbour may be folded in up to 1.25 times that) - except a passage
    that is a single sentence, which may be any length: sentences are never cut; and a passage that
@@ -38,7 +40,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dscb_assistant.chunk import LIST_LIMIT, PAGE_JOIN, chunk_pages, document_text, is_heading, sentence_spans
+from dscb_assistant.chunk import LIST_LIMIT, PAGE_JOIN, SECTION_WORDS, chunk_pages, document_text, is_heading, sentence_spans
 from dscb_assistant.clean import clean_pages
 from dscb_assistant.records import Page
 
@@ -158,15 +160,24 @@ def test_passages_are_verbatim_cover_everything_but_headings_and_keep_their_size
                   for (page_start, _), page in zip(_page_spans(pages), pages)
                   for m in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", page.text)]
     headings: list[tuple[int, str]] = []
+    sections: list[tuple[int, str]] = []  # headings one straight after another make one section
+    previous_end = -1
     for (start, end), following in itertools.zip_longest(paragraphs, paragraphs[1:], fillvalue=(0, 0)):
         if is_heading(text[start:end], text[following[0] : following[1]]):
-            headings.append((start, re.sub(r"\s+", " ", text[start:end])))
+            name = re.sub(r"\s+", " ", text[start:end])
+            headings.append((start, name))
+            joined = f"{sections[-1][1]} {name}" if sections else name
+            if sections and not text[previous_end:start].strip() and len(joined.split()) <= SECTION_WORDS:
+                sections.append((start, joined))
+            else:
+                sections.append((start, name))
+            previous_end = end
             covered[start:end] = b"\1" * (end - start)
     gaps = [text[i] for i in range(len(text)) if not covered[i] and not text[i].isspace()]
     assert gaps == [], f"left out: {''.join(gaps)[:80]!r}"
 
     for start, passage in zip(starts, passages):
-        before = [name for offset, name in headings if offset < start]
+        before = [name for offset, name in sections if offset < start]
         assert passage.section == (before[-1] if before else ""), (passage.section, before[-1:] or "")
     # A passage never contains a heading: headings are sections, never quoted.
     for passage in passages:
