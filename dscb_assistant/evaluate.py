@@ -247,6 +247,28 @@ def split_halves(questions: Sequence[Question]) -> tuple[list[Question], list[Qu
     return [q for q in questions if number(q) % 2 == 1], [q for q in questions if number(q) % 2 == 0]
 
 
+def cut_sentences(pdfs: Path, n: int = 200, seed: int = 7, min_words: int = 8) -> list[KnownItem]:
+    """``n`` sentences of ``min_words`` words or more cut at random (fixed seed) from random pages of the
+    PDFs, as plain pypdf reads them: where each one is comes from the PDF, not from our own passages."""
+    import random
+
+    from pypdf import PdfReader
+
+    rng = random.Random(seed)
+    readers = {path.name: PdfReader(path) for path in sorted(Path(pdfs).glob("*.pdf"))}
+    items: list[KnownItem] = []
+    for _ in range(50 * n):
+        if len(items) == n or not readers:
+            break
+        name = rng.choice(sorted(readers))
+        page = rng.randrange(len(readers[name].pages))
+        text = " ".join((readers[name].pages[page].extract_text() or "").split())
+        sentences = [s for s in re.split(r"(?<=[.;?!])\s+", text) if len(s.split()) >= min_words]
+        if sentences:
+            items.append(KnownItem(f"cut-{len(items) + 1}", rng.choice(sentences)[:1000], name, page + 1, True))
+    return items
+
+
 def realdev_searcher(pdfs: Path, index_dir: Path, *, rebuild: bool = False):
     """A Searcher over the real development PDFs, ingesting them into ``index_dir`` first
     (incremental: an unchanged corpus is not read or embedded again)."""
@@ -267,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"where to build and keep their index, outside the project (default: {REALDEV_INDEX})")
     parser.add_argument("--rebuild-realdev", action="store_true", help="re-read every real PDF (after a change to extraction or chunking)")
     parser.add_argument("--halves", action="store_true", help="also score the odd and even halves of the real questions apart")
+    parser.add_argument("--cut", type=int, default=0, metavar="N",
+                        help="also look for N sentences cut at random from the real pages (fixed seed)")
     parser.add_argument("--themes", action="store_true", help="also print theme tagging precision and recall on the sample corpus")
     args = parser.parse_args(argv)
     from .errors import DscbError
@@ -274,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
 
     sets: dict[str, tuple[dict, str]] = {}
     halves: list[tuple[str, dict]] = []
+    cut: list[KnownItem] = []
+    found: dict[str, int] = {}
     status = 0
     realdev = Path(args.realdev)
     if (realdev / "pdfs").is_dir():  # given the realdev folder itself rather than its pdfs/
@@ -296,6 +322,10 @@ def main(argv: list[str] | None = None) -> int:
             sets["real"] = (evaluate(searcher, questions, known_items=known), note)
             if args.halves:
                 halves = [(name, evaluate(searcher, part)) for name, part in zip(("odd", "even"), split_halves(questions))]
+            if args.cut:
+                cut = cut_sentences(realdev, args.cut)
+                found = {label: sum(known_item_found(searcher.search(item.text, k=TOP, mode=mode), item) for item in cut)
+                         for label, mode in RANKINGS.items()}
     try:
         searcher = Searcher(Settings.from_env(index_dir=args.index))
     except DscbError as exc:
@@ -307,6 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     if sets:
         print("Retrieval, k=10; each cell is the score and its ratio to BM25 alone.\n")
         print(format_table(sets))
+    if cut:
+        print(f"\n{len(cut)} sentences cut at random from the real pages (pypdf text), at their page in the top {TOP}: "
+              + ", ".join(f"{label} {n}/{len(cut)}" for label, n in found.items()))
     if halves:
         print("\nReal questions in halves (tune on one, check on the other), nDCG@10 vs BM25 alone:")
         for name, table in halves:

@@ -113,3 +113,14 @@ def test_the_label_checker_catches_a_wrong_page_and_a_made_up_quote():
     checker.check_quote("wrong page", file, "Children come into care when necessary", 6)
     checker.check_quote("made up", file, "Children are never left in neglect for long", 4)
     assert checker.failures == 2
+
+
+@needs_realdev
+def test_cut_sentences_are_on_the_page_they_name_in_plain_pdf_text():
+    from pypdf import PdfReader
+
+    items = evaluate.cut_sentences(REALDEV_PDFS, n=5, seed=3)
+    assert len(items) == 5 and items == evaluate.cut_sentences(REALDEV_PDFS, n=5, seed=3)  # the same every run
+    for item in items:
+        page = " ".join((PdfReader(REALDEV_PDFS / item.file).pages[item.page - 1].extract_text() or "").split())
+        assert item.text in page and len(item.text.split()) >= 8
