@@ -198,7 +198,9 @@ def _fold_fragments(spans: list[_Span], text: str, page_starts: list[int], barri
         result.append(span)
     if pending is not None:
         result.append(pending)
-    return result
+    # What no neighbour could take (a lone "17", a caption between two headings) is marked, not indexed.
+    return [span._replace(kind="fragment") if span.kind == "text" and is_fragment(text[span.start : span.end]) else span
+            for span in result]
 
 
 def _table_rows(text: str, units: list[_Unit]) -> dict[int, int]:

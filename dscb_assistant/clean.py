@@ -97,7 +97,8 @@ def paragraph_roles(
             and not _SIGNATURE.search(paragraph)
             and not (paragraph.endswith(".") and len(words) > 6)  # a sentence set in bold is emphasis
             and (_is_styled(paragraph, emphasised) or _CAPITALS_HEADING.fullmatch(paragraph))
-            and (paragraph[0].isupper() or paragraph[0].isdigit())
+            # A heading set on two lines may carry on in lower case ("4. Maintaining the Independence" / "of the Advocate").
+            and (paragraph[0].isupper() or paragraph[0].isdigit() or (headings and headings[-1] == paragraphs[position - 1]))
             and re.search(r"[A-Za-z]{2}", paragraph)
             and not re.search(r"[,;:]$", paragraph)  # "Immediately:" leads into the list after it: kept as text
             and not _DATE_OR_NUMBER.fullmatch(paragraph)

@@ -23,6 +23,7 @@ from .records import Extracted, IngestSummary, Page, Passage, Problem
 from .settings import MINILM, Settings
 from .themes import tag_passages, themes_file_hash
 
+INDEXED_KINDS = ("text", "table")
 POOL_BATCHES = 8  # the embedding thread picks each batch from this many batches' worth of texts
 Progress = Callable[[str, int, int], None]  # (stage, done, total); always called from the ingest's own thread
 
@@ -54,7 +55,8 @@ def read_report(path: str, file: str, chunking: dict[str, int], ocr: bool = Fals
         for i, text in enumerate(cleaned)
     )
     sha = file_sha256(Path(path))
-    passages = tag_passages(chunk_pages(pages, file, sha, **chunking))
+    # Footnotes and fragments no neighbour could take ("17", a caption) are kept out of the index and ranking.
+    passages = tag_passages([p for p in chunk_pages(pages, file, sha, **chunking) if p.kind in INDEXED_KINDS])
     info = replace(describe_document(cleaned, raw.title, raw.author, raw.scanned_pages), ocr_pages=ocr_pages)
     if not passages:
         if raw.scanned_pages:

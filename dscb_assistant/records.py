@@ -93,7 +93,9 @@ class Passage:
     paragraph: str
     text: str
     themes: tuple[str, ...] = ()
-    kind: str = "text"  # "text", "table" (rows kept with their column headings) or "footnote"
+    # "text", "table" (rows kept with their column headings), "footnote" or "fragment" (under 12 words, not a
+    # sentence, no neighbour to join); ingest indexes only text and tables.
+    kind: str = "text"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -162,3 +162,12 @@ def test_list_items_stay_with_their_lead_in_and_no_passage_opens_with_a_symbol_f
     lead = next(p for p in passages if "pathway plan must:" in p.text)
     assert "be reviewed every six months." in lead.text
     assert not any(p.text.startswith("\uf0b7") for p in passages)
+
+
+def test_a_fragment_no_neighbour_can_take_is_marked_and_not_indexed():
+    from dscb_assistant.ingest import INDEXED_KINDS
+
+    pages = _pages("Findings\n\n" + words(70) + "\n\nKey Learning\n\n17\n\nNext Steps\n\n" + words(70, 2))
+    passages = chunk_pages(pages, "r.pdf", "cd" * 32)
+    assert [p.kind for p in passages if p.text == "17"] == ["fragment"]
+    assert "fragment" not in INDEXED_KINDS and "footnote" not in INDEXED_KINDS

@@ -16,6 +16,7 @@ import pytest
 
 from dscb_assistant.chunk import chunk_pages
 from dscb_assistant.clean import clean_pages
+from dscb_assistant.ingest import INDEXED_KINDS
 from dscb_assistant.records import Page
 from dscb_assistant.settings import PROJECT_ROOT, Settings
 
@@ -29,7 +30,7 @@ REALDEV = PROJECT_ROOT.parent / "shared" / "realdev" / "pdfs"
 def _passages(raw_pages: list[str], file: str = "r.pdf"):
     cleaned = clean_pages(raw_pages)
     pages = [Page(number=i, label="", text=text) for i, text in enumerate(cleaned, start=1)]
-    return chunk_pages(pages, file, "0" * 64, **Settings().chunking)
+    return [p for p in chunk_pages(pages, file, "0" * 64, **Settings().chunking) if p.kind in INDEXED_KINDS]
 
 
 def _failures(folder: Path) -> tuple[int, list[str], int]:
