@@ -90,6 +90,11 @@ def _kept_compounds(pages: Sequence[str]) -> frozenset[str]:
     return frozenset(kept)
 
 
+def is_running_edge(text: str, doc: Document) -> bool:
+    """Whether ``text`` is one of the document's running headers or footers (numbers masked)."""
+    return _mask(text) in doc.edge_keys
+
+
 def check(passage_text: str, page: int, page_end: int, doc: Document) -> str:
     """"" when the passage is the PDF's own text on pages ``page``..``page_end`` (1-based), else why not."""
     wanted = fold(passage_text)

@@ -37,7 +37,7 @@ def is_fragment(text: str) -> bool:
 
 def measure(folder: Path, show: int = 0) -> tuple[dict, list]:
     chunking = Settings().chunking
-    totals = dict(files=0, pages=0, passages=0, found=0, clean=0, short=0, fragments=0)
+    totals = dict(files=0, pages=0, passages=0, found=0, clean=0, short=0, fragments=0, own_words=0)
     passages_all = []
     for path in sorted(folder.glob("*.pdf")):
         extracted = read_report(str(path), path.name, chunking)
@@ -53,6 +53,8 @@ def measure(folder: Path, show: int = 0) -> tuple[dict, list]:
             short = len(p.text.split()) < SHORT
             totals["short"] += short
             totals["fragments"] += is_fragment(p.text)
+            section = " ".join(p.section.split())
+            totals["own_words"] += bool(section) and " ".join(p.text.split()).startswith(section)
             passages_all.append(p)
             if show and (why or not clean or is_fragment(p.text)):
                 show -= 1
@@ -69,24 +71,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample-out", type=Path, default=PROJECT / "eval" / "realdev_sections_check.tsv")
     args = parser.parse_args(argv)
     folders = args.folders or [PROJECT / "corpus", REALDEV]
-    print("| corpus | files | pages | passages | found by the oracle | start cleanly | under 12 words | fragments under 12 words |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| corpus | files | pages | passages | found by the oracle | start cleanly | under 12 words "
+          "| fragments under 12 words | section = own first words |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for folder in folders:
         if not folder.is_dir():
-            print(f"| {folder} | absent |  |  |  |  |  |  |")
+            print(f"| {folder} | absent |  |  |  |  |  |  |  |")
             continue
         t, passages = measure(folder, args.show)
         n = max(t["passages"], 1)
         name = "realdev" if folder.resolve() == REALDEV.resolve() else folder.name
         print(f"| {name} | {t['files']} | {t['pages']} | {t['passages']} | {t['found']} ({100 * t['found'] / n:.1f}%) "
-              f"| {t['clean']} ({100 * t['clean'] / n:.1f}%) | {t['short']} | {t['fragments']} |")
-        if args.sample and folder.resolve() == REALDEV.resolve():
+              f"| {t['clean']} ({100 * t['clean'] / n:.1f}%) | {t['short']} | {t['fragments']} | {t['own_words']} |")
+        if args.sample and folder.resolve() == REALDEV.resolve() and args.sample_out.exists():
+            print(f"{args.sample_out} exists (it holds hand-checked verdicts); not overwritten", file=sys.stderr)
+        elif args.sample and folder.resolve() == REALDEV.resolve():
             chosen = random.Random(11).sample(passages, min(args.sample, len(passages)))
             with args.sample_out.open("w", encoding="utf-8", newline="") as handle:
                 writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
                 writer.writerow(["file", "page", "section", "first_words", "verdict"])
                 for p in sorted(chosen, key=lambda p: (p.file, p.page)):
                     writer.writerow([p.file, p.page, p.section, " ".join(p.text.split()[:12]), ""])
+    checked = args.sample_out
+    if checked.exists():
+        with checked.open(encoding="utf-8") as handle:
+            verdicts = [row["verdict"] for row in csv.DictReader(handle, delimiter="\t") if row.get("verdict")]
+        if verdicts:
+            yes, partial = verdicts.count("yes"), verdicts.count("partial")
+            print(f"\nSections hand-checked in {checked.relative_to(PROJECT)}: {yes} of {len(verdicts)} real headings "
+                  f"({100 * yes / len(verdicts):.1f}%), {partial} more real but cut or run together with another line")
     return 0
 
 
