@@ -131,3 +131,24 @@ def test_terminal_text_has_no_control_characters(text):
 
 def test_terminal_removes_escape_sequences_introducer_and_keeps_the_words():
     assert terminal("Child \x1b]8;;http://x\x07D\x1b[2J review\x9b") == "Child ]8;;http://xD[2J review"
+
+
+def test_cli_search_prints_no_terminal_escape_sequences_from_a_report(settings, capsys, monkeypatch):
+    from dscb_assistant import cli
+    from dscb_assistant.ingest import ingest
+
+    from .conftest import write_reports_csv
+    from .pdfs import make_pdf, words
+
+    corpus = settings.corpus_dir
+    corpus.mkdir(parents=True)
+    make_pdf(corpus / "esc.pdf", [["# Findings", "The health visitor saw a bruise on the baby. " + words(100)]])
+    # A title and board that would clear the screen, recolour it and plant a hidden hyperlink.
+    write_reports_csv(corpus, [{"file": "esc.pdf", "title": "Child \x1b[2J\x1b[31mR\x1b]8;;http://x.example\x07eview",
+                                "board": "Board\x9b\x1b[1m", "year": "2020"}])
+    ingest(settings)
+    monkeypatch.setenv("DSCB_EMBEDDER", settings.embedder)
+    assert cli.main(["search", "bruise on the baby", "--index", str(settings.index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "Child [2J[31mR]8;;http://x.exampleeview" in out
+    assert not [c for c in out if unicodedata.category(c) == "Cc" and c not in "\n\t"]
