@@ -341,8 +341,10 @@ def tag_passages(passages: Sequence, themes: Sequence[Theme] | None = None) -> l
     """One report's passages (in reading order) with ``themes`` set to the ids they carry."""
     from dataclasses import replace
 
+    from .clean import search_text  # the folded text: a ligature ("ﬁ") in the shown text must not hide a cue
+
     themes = load_themes() if themes is None else themes
-    tags = add_toxic_trio([tag_text(p.text, themes) for p in passages])
+    tags = add_toxic_trio([tag_text(search_text(p.text), themes) for p in passages])
     return [replace(p, themes=tuple(sorted(t.theme_id for t in tag))) for p, tag in zip(passages, tags)]
 
 

@@ -17,6 +17,7 @@ from dscb_assistant.themes import (
     add_toxic_trio,
     load_themes,
     report_themes,
+    tag_passages,
     tag_text,
 )
 
@@ -359,3 +360,13 @@ def test_bad_files_raise_a_clear_error(tmp_path, text, message):
 def test_missing_file_raises_the_project_error(tmp_path):
     with pytest.raises(DscbError, match="not found"):
         load_themes(tmp_path / "nope.toml")
+
+
+def test_a_ligature_in_the_shown_text_does_not_hide_a_cue():
+    """Shown text keeps the PDF's ligatures ("\ufb01"); tagging reads the folded search text."""
+    from dscb_assistant.records import Passage
+
+    synthetic = (Theme("fii", "FII", "x", cues=(), strong_cues=("fictitious",)),)
+    passage = Passage(id="b", file="a.pdf", page=2, page_end=2, page_label="", section="", paragraph="",
+                      text="The \ufb01ctitious illness was described by the carer.")
+    assert tag_passages([passage], synthetic)[0].themes == ("fii",)
