@@ -392,6 +392,11 @@ def test_a_long_paste_is_asked_and_nonsense_says_no_good_match(server, browser):
 
     _ask(page, "asdfgh qwerty")
     page.get_by_text("No passage matches your question well").wait_for()
+    # The previous answer's cards may still be on the page for a moment while the new ones draw.
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+    page.wait_for_function(
+        "() => { const t = document.querySelectorAll('.dscb-title').length;"
+        " return t > 0 && document.querySelectorAll('.dscb-weak').length === t; }", timeout=30_000)
     assert page.locator(".dscb-weak").count() == page.locator(".dscb-title").count() > 0
     _shot(page, "14-desktop-no-good-match")
     context.close()
