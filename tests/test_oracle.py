@@ -131,3 +131,41 @@ def test_start_check_refuses_mid_sentence_and_private_use_bullets():
     assert starts_cleanly("7.2 The review found ...") and starts_cleanly("\u201cWe were not told,\u201d she said.")
     assert not starts_cleanly("was accepted by officers without question.")
     assert not starts_cleanly("\uf0b7 Leaders should ensure ...")
+
+
+def test_machine_read_passages_are_the_ocr_output_on_their_pages(tmp_path):
+    """A scanned page read with ``ingest --ocr`` is checked against what OCR itself read there, not
+    against pypdf (which has no text for it). The OCR text comes from our own run of ocrmypdf with
+    its sidecar output, independently of ``dscb_assistant.ocr``."""
+    import shutil
+
+    from dscb_assistant.ingest import read_report
+    from dscb_assistant.ocr import unavailable
+
+    reason = unavailable()
+    if reason:
+        pytest.skip(f"OCR cannot run here: {reason}")
+    import ocrmypdf
+
+    pdf = SAMPLE / "northmere-scr-baby-k-2016.pdf"  # page 18 is an image of a letter
+    scanned = 18
+    sidecar = tmp_path / "ocr.txt"
+    ocrmypdf.ocr(str(pdf), str(tmp_path / "out.pdf"), pages=str(scanned), skip_text=True, sidecar=str(sidecar),
+                 output_type="pdf", progress_bar=False, language=["eng"], optimize=0, jobs=1)
+    read = [chunk for chunk in sidecar.read_text(encoding="utf-8").split("\f")
+            if chunk.strip() and not chunk.lstrip().startswith("[OCR skipped")]
+    assert read, "OCR read nothing on the scanned page"
+    pages = plain_pages(pdf)
+    assert not pages[scanned - 1].strip()  # pypdf has no text there: OCR is the only witness
+    pages[scanned - 1] = read[0]
+    doc = document(pages)
+
+    copy = tmp_path / pdf.name
+    shutil.copyfile(pdf, copy)
+    extracted = read_report(str(copy), pdf.name, Settings().chunking, ocr=True)
+    assert extracted.info.ocr_pages == (scanned,)
+    on_scan = [p for p in extracted.passages if p.page <= scanned <= p.page_end]
+    assert on_scan, "no passage comes from the page OCR read"
+    failures = [f"p{p.page}-{p.page_end}: {why}: {p.text[:80]!r}"
+                for p in extracted.passages if (why := check(p.text, p.page, p.page_end, doc))]
+    assert not failures, "\n".join(failures)
