@@ -4,6 +4,10 @@ Run with ``python -m streamlit run app.py``. The pages live in ``dscb_assistant/
 only sets up the page and the navigation, so the first paint never waits for the model.
 """
 
+# pandas whole before any thread can see it: the meaning model loads in a background thread, and
+# Altair's chart code looks pandas up in sys.modules, where a half-imported module raised
+# "partially initialized module 'pandas' has no attribute 'Timestamp'" on the themes page.
+import pandas  # noqa: F401
 import streamlit as st
 
 st.set_page_config(page_title="DSCB Learning Assistant", page_icon="📘", layout="centered")
