@@ -25,8 +25,6 @@ EXAMPLES = (
 def render() -> None:
     st.title("Ask the reviews", anchor="ask")
     st.caption("Every answer is a set of passages quoted word for word from published case reviews, best match first.")
-    searcher = resources.searcher_or_stop()
-    chosen, k = filters.sidebar(searcher)
 
     # The question box sits at the top, like a search box: each answer is read from its first card
     # down, and a chat box pinned to the bottom would keep scrolling the page to the last card.
@@ -34,6 +32,9 @@ def render() -> None:
     # summary did nothing at all). The library uses the first 20,000 characters and the answer says so.
     with st.container():
         question = st.chat_input("Ask about practice, or paste a case summary", key="ask-input")
+    # The box is drawn before the index is loaded, so it is there to type in while the rest arrives.
+    searcher = resources.searcher_or_stop()
+    chosen, k = filters.sidebar(searcher)
     if question and question.strip():
         conversation.ask(question.strip())
     turns = conversation.turns()
