@@ -22,6 +22,16 @@ import pytest
 from dscb_assistant.settings import PROJECT_ROOT
 
 APP = PROJECT_ROOT / "app.py"
+# Debian's chromium, never a downloaded browser; the guide's flags (no background connections out).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def require_chromium(api: str = "playwright.sync_api") -> None:
+    """Skip, with the reason, where Playwright or Debian's chromium is missing."""
+    pytest.importorskip(api)
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (make browser installs Debian's chromium)")
 
 
 def copy_app(destination: Path) -> Path:

@@ -13,11 +13,10 @@ import pytest
 
 from dscb_assistant.settings import PROJECT_ROOT, Settings
 
-from .app_sandbox import free_port, running_app
+from .app_sandbox import CHROMIUM, CHROMIUM_ARGS, free_port, running_app, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
-CHROMIUM = "/usr/bin/chromium"
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"  # pinned in package.json; `npm ci` (make test)
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -27,9 +26,7 @@ QUESTION = "health visitor saw bruising on a baby who could not roll yet"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app served from the project folder, over an index of the real sample corpus built with the real model."""
-    pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (make browser installs Debian's chromium)")
+    require_chromium()
     from dscb_assistant.ingest import ingest
 
     index = tmp_path_factory.mktemp("browser-index")
@@ -48,7 +45,7 @@ def browser(server):
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            args=CHROMIUM_ARGS,
         )
         yield chromium
         chromium.close()

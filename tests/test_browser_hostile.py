@@ -17,12 +17,11 @@ import pytest
 
 from dscb_assistant.settings import HASH_EMBEDDER, Settings
 
-from .app_sandbox import copy_app, running_app
+from .app_sandbox import CHROMIUM, CHROMIUM_ARGS, copy_app, running_app, require_chromium
 from .pdfs import make_pdf, words
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
 OUTSIDE = "outside.example"
 TITLE = f"Review of Baby Q ![t](http://{OUTSIDE}/title.png) $x^2$ :red[title] <img src=http://{OUTSIDE}/t.png>"
 AUTHOR = f"North Safeguarding ![b](http://{OUTSIDE}/board.png) :red[board] $y$ <b>bold</b>"
@@ -37,9 +36,7 @@ LITERAL = [":red[red words]", "$a+b$", f"![body](http://{OUTSIDE}/body.png)", f"
 
 @pytest.fixture(scope="module")
 def hostile_app(tmp_path_factory):
-    pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (make browser installs Debian's chromium)")
+    require_chromium()
     from dscb_assistant.ingest import ingest
 
     root = tmp_path_factory.mktemp("hostile-browser")
@@ -84,7 +81,7 @@ def test_hostile_pdf_text_is_shown_literally_and_fetches_nothing(hostile_app, tm
     requests: list[str] = []
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = chromium.new_context(viewport={"width": 1280, "height": 1600})
         context.on("request", lambda request: requests.append(request.url))
         page = context.new_page()

@@ -14,18 +14,15 @@ import pytest
 
 from dscb_assistant.settings import HASH_EMBEDDER, PROJECT_ROOT, Settings
 
-from .app_sandbox import copy_app, running_app
+from .app_sandbox import CHROMIUM, CHROMIUM_ARGS, copy_app, running_app, require_chromium
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
 CORPUS = PROJECT_ROOT / "corpus"
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (make browser installs Debian's chromium)")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     from dscb_assistant.ingest import ingest
@@ -36,7 +33,7 @@ def page(tmp_path_factory):
     env = {**os.environ, "DSCB_INDEX_DIR": str(index), "DSCB_CORPUS_DIR": str(CORPUS), "DSCB_EMBEDDER": HASH_EMBEDDER}
     with running_app(copy_app(root / "app"), env, root / "streamlit.log") as (base, _), sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM,
-                                     args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+                                     args=CHROMIUM_ARGS)
         context = chromium.new_context(viewport={"width": 1280, "height": 1400}, accept_downloads=True)
         tab = context.new_page()
         tab.set_default_timeout(60_000)

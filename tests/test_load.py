@@ -22,12 +22,11 @@ import pytest
 from dscb_assistant.ingest import ingest
 from dscb_assistant.settings import HASH_EMBEDDER, MINILM, Settings
 
-from .app_sandbox import copy_app, running_app
+from .app_sandbox import CHROMIUM, CHROMIUM_ARGS, copy_app, running_app, require_chromium
 from .conftest import build_small_corpus
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 CLIENTS = 4
 DURATION = 30.0  # seconds of asking, after every session has loaded the page
 EMBEDDER = MINILM if os.environ.get("DSCB_TEST_LOAD_MODEL") else HASH_EMBEDDER
@@ -50,9 +49,7 @@ def _rss_mb(pid: int) -> float:
 
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory):
-    pytest.importorskip("playwright.async_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (make browser installs Debian's chromium)")
+    require_chromium("playwright.async_api")
     root = tmp_path_factory.mktemp("load")
     settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index", embedder=EMBEDDER, workers=2)
     build_small_corpus(settings.corpus_dir)
@@ -110,7 +107,7 @@ async def _load(base: str, server_pid: int) -> dict:
     out = {"times": [], "errors": [], "asked": {}}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
         )
         warm = await browser.new_page()  # the first visit loads the index into the shared cache
         await warm.goto(base)
