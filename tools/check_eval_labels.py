@@ -231,17 +231,20 @@ class Checker:
                           + f": {quote!r}")
         return None
 
+    def check_id(self, where: str, rid: object, prefix: str, seen: set[str]) -> None:
+        """An id is ``prefix`` and a number, once per file."""
+        if not isinstance(rid, str) or not re.fullmatch(rf"{re.escape(prefix)}\d+", rid):
+            self.fail(where, f"'id' should look like '{prefix}1', got {rid!r}")
+        elif rid in seen:
+            self.fail(where, f"duplicate id {rid}")
+        seen.add(str(rid))
+
     def check_question_file(self, path: Path, slug: str | None = None) -> None:
         slug = slug or path.stem
         seen: set[str] = set()
         for lineno, rec in read_jsonl(path, self):
             where = f"{path.relative_to(ROOT)}:{lineno}"
-            qid = rec.get("id")
-            if not isinstance(qid, str) or not re.fullmatch(rf"{re.escape(slug)}-q\d+", qid):
-                self.fail(where, f"'id' should look like '{slug}-q1', got {qid!r}")
-            elif qid in seen:
-                self.fail(where, f"duplicate id {qid}")
-            seen.add(str(qid))
+            self.check_id(where, rec.get("id"), f"{slug}-q", seen)
             if not isinstance(rec.get("question"), str) or not rec["question"].strip():
                 self.fail(where, "'question' must be a non-empty string")
             if rec.get("persona") not in PERSONAS:
@@ -271,12 +274,7 @@ class Checker:
         seen: set[str] = set()
         for lineno, rec in read_jsonl(path, self):
             where = f"{path.relative_to(ROOT)}:{lineno}"
-            kid = rec.get("id")
-            if not isinstance(kid, str) or not re.fullmatch(rf"{re.escape(slug)}-k\d+", kid):
-                self.fail(where, f"'id' should look like '{slug}-k1', got {kid!r}")
-            elif kid in seen:
-                self.fail(where, f"duplicate id {kid}")
-            seen.add(str(kid))
+            self.check_id(where, rec.get("id"), f"{slug}-k", seen)
             extra = set(rec) - {"id", "query", "file", "page", "quote", "verbatim"}
             if extra:
                 self.fail(where, f"unexpected keys {sorted(extra)}")
