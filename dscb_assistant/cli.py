@@ -224,11 +224,12 @@ def _search(settings: Settings, args) -> int:
         print("No passages matched." + (" Try fewer filters." if filters.active else ""))
         return 0
     reports = len({h.report.file for h in hits})
+    found = f"{len(hits)} passage{'s' if len(hits) != 1 else ''} from {reports} report{'s' if reports != 1 else ''}"
     if none_match(hits):
-        print(f"{NO_GOOD_MATCH} The closest {len(hits)} passages from {reports} report{'s' if reports > 1 else ''}, "
-              f"each marked [{WEAK_LABEL}]:\n")
+        closest = "The closest passage, marked" if len(hits) == 1 else f"The closest {found}, each marked"
+        print(f"{NO_GOOD_MATCH} {closest} [{WEAK_LABEL}]:\n")
     else:
-        print(f"{len(hits)} passages from {reports} report{'s' if reports > 1 else ''}\n")
+        print(f"{found}\n")
     for hit in hits:
         r, p = hit.report, hit.passage
         year = r.year if r.year else "year unknown"

@@ -140,6 +140,10 @@ def test_cli_json_says_weak_and_the_plain_output_says_no_good_match(small_corpus
     assert [line for line in lines if line[:3] in ("1. ", "2. ")] and all(
         line.startswith(("1. [weak match] ", "2. [weak match] ")) for line in lines if line[:3] in ("1. ", "2. "))
 
+    one = run(["search", "asdfgh qwerty", "--index", str(index), "-k", "1"], tmp_path)
+    assert one.stdout.splitlines()[0] == ("No passage matches your question well. "
+                                          "The closest passage, marked [weak match]:")  # not "the closest 1 passages"
+
     clear = run(["search", MARAC_SENTENCE, "--index", str(index), "-k", "1"], tmp_path)
     assert "No passage matches" not in clear.stdout and "1. Serious Case Review: Child C" in clear.stdout
 
