@@ -71,7 +71,9 @@ def refusal_for_address(address: str, policy: FetchPolicy) -> str:
         return f"{address!r} is not an IP address"
     if policy.allow_loopback and _embedded(ip).is_loopback:
         return ""
-    for candidate in {ip, _embedded(ip)}:
+    # The carried IPv4 address first, in a fixed order: a set's order follows the string hash,
+    # which changes with every process, so "::ffff:127.0.0.1" was called loopback or private at random.
+    for candidate in dict.fromkeys((_embedded(ip), ip)):
         kind = _not_public(candidate)
         if kind:
             return f"it leads to {address}, a {kind} address"
