@@ -15,10 +15,12 @@ def main() -> int:
     args = json.loads(sys.argv[1])
     from dscb_assistant import index as index_store
     from dscb_assistant.embed import HashEmbedder, MiniLMEmbedder
+    from dscb_assistant.ingest import embedded_texts
     from dscb_assistant.settings import HASH_EMBEDDER
 
     contents = index_store.read(Path(args["index_dir"]))
-    texts = sorted({p.text for p in contents.passages}, key=len)  # the best case for the model: one global sort
+    # What ingest embeds (search texts and sentence windows), in the best case for the model: one global sort.
+    texts = sorted(embedded_texts(contents.passages), key=len)
     started = time.perf_counter()
     model = HashEmbedder() if args["embedder"] == HASH_EMBEDDER else MiniLMEmbedder(precision=args.get("precision", "auto"))
     load_s = time.perf_counter() - started

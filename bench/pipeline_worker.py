@@ -17,11 +17,11 @@ def main() -> int:
     args = json.loads(sys.argv[1])
     from dscb_assistant import index as index_store
     from dscb_assistant.embed import HashEmbedder, MiniLMEmbedder
-    from dscb_assistant.ingest import ingest
+    from dscb_assistant.ingest import embedded_texts, ingest
     from dscb_assistant.settings import HASH_EMBEDDER, Settings
 
     model = HashEmbedder() if args["embedder"] == HASH_EMBEDDER else MiniLMEmbedder()
-    texts = sorted({p.text for p in index_store.read(Path(args["reference_index"])).passages}, key=len)
+    texts = sorted(embedded_texts(index_store.read(Path(args["reference_index"])).passages), key=len)
     model.encode(texts[:2])
     index = Path(args["work"]) / "index"
     settings = Settings(corpus_dir=Path(args["corpus"]), index_dir=index, embedder=args["embedder"])

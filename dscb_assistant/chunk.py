@@ -399,3 +399,22 @@ def _merge_small(
                 continue
         merged.append(span)
     return merged
+
+
+WINDOW_SENTENCES = 2  # the sentence model also reads each run of two sentences of a longer passage
+WINDOW_MIN_WORDS = 4  # headings and list stubs of fewer words are not sentences to read alone
+
+
+def windows(text: str) -> list[str]:
+    """Overlapping runs of :data:`WINDOW_SENTENCES` sentences of a passage's search text, which the
+    sentence model reads besides the whole passage; none for a passage of two sentences or fewer.
+
+    The model reads a passage as one averaged meaning; a question about one point of a long
+    paragraph meets that point better in a pair of its sentences (real reports: 1.14x -> 1.17x
+    BM25's nDCG@10, fiction 1.15x level; see README "Search quality")."""
+    flat = " ".join(text.split())
+    sentences = [flat[a:b].strip() for a, b in sentence_spans(flat)]
+    sentences = [s for s in sentences if len(s.split()) >= WINDOW_MIN_WORDS]
+    if len(sentences) <= WINDOW_SENTENCES:
+        return []
+    return [" ".join(sentences[i:i + WINDOW_SENTENCES]) for i in range(len(sentences) - WINDOW_SENTENCES + 1)]

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import index as index_store
-from .chunk import chunk_pages
+from .chunk import chunk_pages, windows
 from .clean import clean_pages, paragraph_roles, search_text
 from .errors import DscbError, IndexMismatchError, IndexMissingError, storage_error
 from .extract import read_pdf
@@ -155,6 +155,7 @@ def _ingest(settings: Settings, *, rebuild: bool, progress: Progress | None, emb
             or plan.stat_refreshed
             or csv_hash != old.manifest.get("reports_csv_sha256", "")
             or retag
+            or old.window_vectors is None  # built before sentence windows: add them
         )
         if not changed:
             index_store.tidy(index_dir)  # an ingest killed after its swap may have left an old build behind
@@ -178,7 +179,7 @@ def _ingest(settings: Settings, *, rebuild: bool, progress: Progress | None, emb
                     problems.append(Problem(file, result.reason))
                 else:
                     extracted[file] = result
-                    vectors.add(search_text(p.text) for p in result.passages)  # embedded by a thread while the workers read on
+                    vectors.add_passages(result.passages)  # embedded by a thread while the workers read on
                 if progress:
                     progress("read", done, total)
                     vectors.report()
@@ -194,8 +195,12 @@ def _ingest(settings: Settings, *, rebuild: bool, progress: Progress | None, emb
                 notes.append(f"nothing could be indexed, so the previous index ({len(old.reports)} reports) is still in use")
             return IngestSummary(reports=0, pages=0, passages=0, problems=tuple(problems),
                                  seconds=time.monotonic() - started, notes=tuple(notes))
+        if old is not None:  # kept reports of an index built before sentence windows: only their windows are new
+            vectors.add_passages((p for p in old.passages if p.file in plan.kept), windows_only=True)
         vectors.flush()
         vectors.report()
+        if old is not None and old.window_vectors is None:
+            notes.append("sentence windows were added to the index (the reports were not read again)")
         if retag:
             notes.append("the themes file changed: every passage was tagged again (no re-embedding)")
         read_by_ocr = sum(len(e.info.ocr_pages) for e in extracted.values())
@@ -337,6 +342,7 @@ def _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, hash
         vectors_from_old.extend(rows)
 
     vectors = cache.stack(passages, vectors_from_old)
+    window_vectors, window_starts = cache.stack_windows(passages)
 
     manifest_files = {}
     for file in files:
@@ -368,7 +374,8 @@ def _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, hash
         **hashes,
         "problems": [{"file": p.file, "reason": p.reason} for p in problems],
     }
-    contents = index_store.IndexContents(manifest, reports, infos, passages, vectors.reshape(-1, dim))
+    contents = index_store.IndexContents(manifest, reports, infos, passages, vectors.reshape(-1, dim),
+                                         window_vectors=window_vectors.reshape(-1, dim), window_starts=window_starts)
     if progress:
         progress("write", 0, 1)
     index_store.write(Path(settings.index_dir), contents)
@@ -392,6 +399,17 @@ def _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, hash
     )
 
 
+def embedded_texts(passages) -> set[str]:
+    """Every distinct text ingest embeds for ``passages``: each one's search text and its sentence windows
+    (what the benchmarks' model-only floor must encode too)."""
+    texts = set()
+    for passage in passages:
+        text = search_text(passage.text)
+        texts.add(text)
+        texts.update(windows(text))
+    return texts
+
+
 class _VectorCache:
     """Vectors by passage text: reused from the old index, or embedded once, in length-matched batches.
 
@@ -408,9 +426,19 @@ class _VectorCache:
     def __init__(self, settings: Settings, old, embedder, progress: Progress | None) -> None:
         self._settings, self._old, self._model, self._progress = settings, old, embedder, progress
         self._known: dict[str, np.ndarray] = {}
+        self._windows: dict[str, list[str]] = {}  # search text -> its windows, split once per ingest
         if old is not None:
             for row, passage in enumerate(old.passages):
-                self._known.setdefault(passage.text, old.vectors[row])
+                # Keyed as new passages are looked up (their search text, which is what was embedded), so an
+                # unchanged paragraph of a changed report is not embedded again.
+                self._known.setdefault(search_text(passage.text), old.vectors[row])
+            if old.window_vectors is not None:  # each window's vector, found again from its passage
+                starts = old.window_starts
+                for row, passage in enumerate(old.passages):
+                    texts = self.windows_of(search_text(passage.text))
+                    if len(texts) == starts[row + 1] - starts[row]:  # else the windows changed: embed them anew
+                        self._known.update((t, old.window_vectors[starts[row] + i]) for i, t in enumerate(texts)
+                                           if t not in self._known)
         self._queued: set[str] = set()  # every text ever added and not already known: embedded once
         self._pending: list[str] = []
         self._pool = POOL_BATCHES * max(1, settings.batch_size)
@@ -424,6 +452,22 @@ class _VectorCache:
         if self._thread is None:
             self._thread = threading.Thread(target=self._embed_in_background, name="dscb-embed", daemon=True)
             self._thread.start()
+
+    def add_passages(self, passages, *, windows_only: bool = False) -> None:
+        """Queue the passages' search texts and their sentence windows (:func:`chunk.windows`)."""
+        texts = []
+        for passage in passages:
+            text = search_text(passage.text)
+            if not windows_only:
+                texts.append(text)
+            texts.extend(self.windows_of(text))
+        self.add(texts)
+
+    def windows_of(self, text: str) -> list[str]:
+        found = self._windows.get(text)
+        if found is None:
+            found = self._windows[text] = windows(text)
+        return found
 
     def add(self, texts) -> None:
         with self._wake:
@@ -526,6 +570,17 @@ class _VectorCache:
             [self._old.vectors[row] if row is not None else self._known[search_text(p.text)]
              for p, row in zip(passages, rows_from_old)]
         ).astype(np.float32)
+
+    def stack_windows(self, passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
+        """The vectors of every passage's windows, in passage order, and where each passage's begin
+        (``starts[i]`` to ``starts[i + 1]``: passage i's)."""
+        vectors, starts = [], [0]
+        for passage in passages:
+            texts = self.windows_of(search_text(passage.text))
+            vectors.extend(self._known[t] for t in texts)
+            starts.append(starts[-1] + len(texts))
+        stacked = np.stack(vectors).astype(np.float32) if vectors else np.zeros((0, self.dim()), dtype=np.float32)
+        return stacked, np.asarray(starts, dtype=np.int64)
 
 
 def _summary_unchanged(old, plan, started, notes) -> IngestSummary:

@@ -22,6 +22,7 @@ BRUTE_FORCE_ROWS = 100_000  # a filtered search over fewer rows than this is exa
 SEARCH_THREADS = 1
 EXPANSION_WEIGHT = 0.5  # glossary terms count half as much as the user's own words in BM25
 THEME_WEIGHT = 0.1  # passages carrying a theme the question names; 0.2 lowered both sets (eval/realdev named questions 0.564 -> 0.543)
+WINDOW_WEIGHT = 0.7  # a passage's best sentence window against its whole (realdev: 0.5, 0.7, 1.0 measured; 0.7 best on both sets)
 FEEDBACK_DENSE_WEIGHT = 0.5  # after feedback the moved vector is surer of itself (realdev: 0.5 above 0.4; fiction level)
 
 
@@ -36,6 +37,14 @@ class Searcher:
         self.build = contents.build.name if contents.build else ""
         self.passages: list[Passage] = contents.passages
         self.vectors = contents.vectors
+        # Each passage's sentence windows (an index built before them has none: passages alone are read).
+        self.window_vectors = contents.window_vectors
+        self.window_starts = contents.window_starts
+        self.window_owner = (None if contents.window_starts is None
+                             else np.repeat(np.arange(len(self.passages), dtype=np.int64), np.diff(contents.window_starts)))
+        self.window_index = index_store.open_window_index(contents)
+        if self.window_index is not None and not self.window_index.ntotal:  # every passage two sentences or fewer
+            self.window_index = None
         self.reports: dict[str, ReportMeta] = contents.reports
         self._report_list = list(self.reports.values())
         position = {r.file: i for i, r in enumerate(self._report_list)}
@@ -274,16 +283,43 @@ class Searcher:
         return rank.with_phrase_evidence(fused, dict(zip(candidates, shares))) if shares else fused
 
     def _dense(self, qvecs: np.ndarray, mask: np.ndarray | None, depth: int) -> tuple[np.ndarray, np.ndarray]:
-        """Rows and similarities of the ``depth`` passages closest to the question's vectors (one per
-        piece of a long question, combined by :func:`query.combine`)."""
+        """Rows and meaning scores (:meth:`_meaning`) of the ``depth`` passages closest to the
+        question's vectors (one per piece of a long question, combined by :func:`query.combine`).
+        Candidates are the passages nearest as wholes and the owners of the nearest sentence windows."""
         qvecs = np.ascontiguousarray(np.atleast_2d(qvecs), dtype=np.float32)
+        rows = self._nearest(self.vector_index, self.vectors, mask, qvecs, depth)
+        if self.window_index is not None:
+            window_mask = None if mask is None else mask[self.window_owner]
+            found = self._nearest(self.window_index, self.window_vectors, window_mask, qvecs, depth)
+            rows = np.union1d(rows, self.window_owner[found])
+        scores = self._meaning(rows, qvecs)
+        order = np.argsort(-scores, kind="stable")[:depth]
+        return rows[order], scores[order]
+
+    def _meaning(self, rows: np.ndarray, qvecs: np.ndarray) -> np.ndarray:
+        """How close each passage row is to the question in meaning: its cosine as a whole or, when
+        higher, its best sentence window's cosine mixed with the whole's (``WINDOW_WEIGHT``)."""
+        whole = query_mod.combine(self.vectors[rows] @ qvecs.T)
+        if self.window_index is None or not len(rows):
+            return whole
+        starts, counts = self.window_starts[rows], np.diff(self.window_starts)[rows]
+        owners = np.repeat(np.arange(len(rows)), counts)
+        window_rows = np.repeat(starts, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+        best = np.full(len(rows), -np.inf)
+        np.maximum.at(best, owners, query_mod.combine(self.window_vectors[window_rows] @ qvecs.T))
+        mixed = WINDOW_WEIGHT * best + (1.0 - WINDOW_WEIGHT) * whole
+        return np.where(counts > 0, np.maximum(whole, mixed), whole)
+
+    def _nearest(self, vector_index, vectors, mask: np.ndarray | None, qvecs: np.ndarray, depth: int) -> np.ndarray:
+        """Ids of the ``depth`` vectors nearest the question's (any piece's), among those ``mask`` allows."""
         if mask is not None and int(mask.sum()) <= BRUTE_FORCE_ROWS:
             allowed = np.flatnonzero(mask)
-            scores = query_mod.combine(self.vectors[allowed] @ qvecs.T)
+            if not len(allowed):
+                return allowed
+            scores = query_mod.combine(vectors[allowed] @ qvecs.T)
             depth = min(depth, len(allowed))
             top = np.argpartition(-scores, depth - 1)[:depth] if depth < len(allowed) else np.arange(len(allowed))
-            top = top[np.argsort(-scores[top], kind="stable")]
-            return allowed[top], scores[top]
+            return allowed[top]
         import faiss
 
         faiss.omp_set_num_threads(SEARCH_THREADS)  # this thread's OpenMP setting only
@@ -291,19 +327,12 @@ class Searcher:
         if mask is not None:
             bits = np.packbits(mask, bitorder="little")  # must outlive the search: FAISS keeps a bare pointer
             selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bits))
-            if isinstance(self.vector_index, faiss.IndexIVF):  # IVF refuses plain SearchParameters
-                params = faiss.SearchParametersIVF(sel=selector, nprobe=self.vector_index.nprobe)
+            if isinstance(vector_index, faiss.IndexIVF):  # IVF refuses plain SearchParameters
+                params = faiss.SearchParametersIVF(sel=selector, nprobe=vector_index.nprobe)
             else:
                 params = faiss.SearchParameters(sel=selector)
-        depth = min(depth, len(self.passages))
-        scores, rows = self.vector_index.search(qvecs, depth, params=params)
-        if len(qvecs) > 1:  # the pieces' neighbours, re-scored exactly on all pieces together
-            candidates = np.unique(rows[rows >= 0]).astype(np.int64)
-            combined = query_mod.combine(self.vectors[candidates] @ qvecs.T)
-            order = np.argsort(-combined, kind="stable")[:depth]
-            return candidates[order], combined[order]
-        keep = rows[0] >= 0
-        return rows[0][keep].astype(np.int64), scores[0][keep]
+        _, ids = vector_index.search(qvecs, max(1, min(depth, vector_index.ntotal)), params=params)
+        return np.unique(ids[ids >= 0]).astype(np.int64)
 
     def _hit(self, rank_: int, row: int, score: float, also_in: tuple[Hit, ...] = (), weak: bool = False,
              named_themes: tuple[str, ...] = ()) -> Hit:
