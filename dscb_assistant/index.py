@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import lexical
-from .chunk import WINDOW_SENTENCES
+from .chunk import WINDOW_SENTENCES, WINDOWS_VERSION
 from .clean import search_text
 from .durable import fsync_dir, write_atomically
 from .errors import IndexMismatchError, IndexMissingError, IngestBusyError, storage_error
@@ -141,7 +141,7 @@ def write(index_dir: Path, contents: IndexContents) -> Path:
         np.save(staging / WINDOW_STARTS, np.asarray(contents.window_starts, dtype=np.int64))
         window_index = _vector_index(np.asarray(contents.window_vectors, dtype=np.float32).reshape(-1, contents.vectors.shape[1]))
         faiss.write_index(window_index, str(staging / WINDOWS_FAISS))
-        windows_described = {"count": int(len(contents.window_vectors)), "sentences": WINDOW_SENTENCES,
+        windows_described = {"count": int(len(contents.window_vectors)), "sentences": WINDOW_SENTENCES, "version": WINDOWS_VERSION,
                              "vector_index": _describe_vector_index(window_index)}
     lexical.save(lexical.build([_lexical_text(p, contents.reports) for p in contents.passages]), staging / BM25)
     manifest = dict(contents.manifest)

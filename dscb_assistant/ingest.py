@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import index as index_store
-from .chunk import chunk_pages, windows
+from .chunk import WINDOWS_VERSION, chunk_pages, windows
 from .clean import clean_pages, paragraph_roles, search_text
 from .errors import DscbError, IndexMismatchError, IndexMissingError, storage_error
 from .extract import read_pdf
@@ -155,7 +155,7 @@ def _ingest(settings: Settings, *, rebuild: bool, progress: Progress | None, emb
             or plan.stat_refreshed
             or csv_hash != old.manifest.get("reports_csv_sha256", "")
             or retag
-            or old.window_vectors is None  # built before sentence windows: add them
+            or _windows_outdated(old)  # built before sentence windows, or with other windows: embed them
         )
         if not changed:
             index_store.tidy(index_dir)  # an ingest killed after its swap may have left an old build behind
@@ -199,7 +199,7 @@ def _ingest(settings: Settings, *, rebuild: bool, progress: Progress | None, emb
             vectors.add_passages((p for p in old.passages if p.file in plan.kept), windows_only=True)
         vectors.flush()
         vectors.report()
-        if old is not None and old.window_vectors is None:
+        if old is not None and _windows_outdated(old):
             notes.append("sentence windows were added to the index (the reports were not read again)")
         if retag:
             notes.append("the themes file changed: every passage was tagged again (no re-embedding)")
@@ -399,6 +399,11 @@ def _assemble_and_write(settings, old, plan, extracted, problems, csv_rows, hash
     )
 
 
+def _windows_outdated(old) -> bool:
+    """True when the old build has no sentence windows, or windows that :func:`chunk.windows` no longer makes."""
+    return old.window_vectors is None or (old.manifest.get("windows") or {}).get("version") != WINDOWS_VERSION
+
+
 def embedded_texts(passages) -> set[str]:
     """Every distinct text ingest embeds for ``passages``: each one's search text and its sentence windows
     (what the benchmarks' model-only floor must encode too)."""
@@ -432,7 +437,7 @@ class _VectorCache:
                 # Keyed as new passages are looked up (their search text, which is what was embedded), so an
                 # unchanged paragraph of a changed report is not embedded again.
                 self._known.setdefault(search_text(passage.text), old.vectors[row])
-            if old.window_vectors is not None:  # each window's vector, found again from its passage
+            if not _windows_outdated(old):  # each window's vector, found again from its passage
                 starts = old.window_starts
                 for row, passage in enumerate(old.passages):
                     texts = self.windows_of(search_text(passage.text))

@@ -121,3 +121,23 @@ def test_windows_that_do_not_line_up_with_the_passages_are_reported_as_damage(sm
     np.save(build / index_store.WINDOW_STARTS, starts[:-1])
     with pytest.raises(IndexMismatchError, match="sentence windows do not line up"):
         index_store.read(small_corpus.index_dir)
+
+
+def test_windows_made_by_another_version_are_embedded_again_never_reused(small_corpus):
+    ingest(small_corpus)
+    build = small_corpus.index_dir / "current"
+    manifest = json.loads((build / index_store.MANIFEST).read_text())
+    manifest["windows"]["version"] = -1  # as if windows() had changed since this build
+    stale = np.load(build / index_store.WINDOWS)
+    np.save(build / index_store.WINDOWS, -stale)  # and its vectors are not the current windows' readings
+    (build / index_store.MANIFEST).write_text(json.dumps(manifest))
+
+    summary = ingest(small_corpus)
+    contents = index_store.read(small_corpus.index_dir)
+    distinct_windows = {t for p in contents.passages for t in windows(search_text(p.text))}
+    assert summary.changed and summary.embedded == len(distinct_windows)
+    starts, model = contents.window_starts, HashEmbedder()
+    for row, passage in enumerate(contents.passages):
+        texts = windows(search_text(passage.text))
+        if texts:
+            np.testing.assert_allclose(contents.window_vectors[starts[row]:starts[row + 1]], model.encode(texts), atol=1e-6)
