@@ -64,6 +64,7 @@ class IndexContents:
     extras: dict[str, Any] = field(default_factory=dict)
     window_vectors: np.ndarray | None = None
     window_starts: np.ndarray | None = None
+    window_index: Any = None  # their FAISS index, opened by load_live with the other search structures
 
 
 def current_build(index_dir: Path) -> Path | None:
@@ -234,7 +235,8 @@ def read(index_dir: Path, *, model: str | None = None) -> IndexContents:
 
 
 def load_live(index_dir: Path, *, model: str | None = None, attempts: int = 5):
-    """The live build with its FAISS and BM25 structures: ``(contents, vector_index, bm25)``.
+    """The live build with its FAISS and BM25 structures: ``(contents, vector_index, bm25)``, and
+    ``contents.window_index`` opened (None for a build without sentence windows).
 
     A publish keeps only the live build and the one before it, so a reader slow enough to see two
     publishes while it loads finds its build's files gone; it then loads the new live build. Only a
@@ -246,7 +248,9 @@ def load_live(index_dir: Path, *, model: str | None = None, attempts: int = 5):
     for attempt in range(attempts):
         contents = read(index_dir, model=model)
         try:
-            return (contents, *open_search_structures(contents))
+            structures = open_search_structures(contents)
+            contents.window_index = open_window_index(contents)  # a publish may remove its build too: same retry
+            return (contents, *structures)
         except Exception:  # noqa: BLE001 - FAISS reports a vanished file as RuntimeError
             if attempt == attempts - 1 or build_id(index_dir) == contents.build.name:
                 raise

@@ -42,7 +42,7 @@ class Searcher:
         self.window_starts = contents.window_starts
         self.window_owner = (None if contents.window_starts is None
                              else np.repeat(np.arange(len(self.passages), dtype=np.int64), np.diff(contents.window_starts)))
-        self.window_index = index_store.open_window_index(contents)
+        self.window_index = contents.window_index
         if self.window_index is not None and not self.window_index.ntotal:  # every passage two sentences or fewer
             self.window_index = None
         self.reports: dict[str, ReportMeta] = contents.reports
