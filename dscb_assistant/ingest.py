@@ -407,12 +407,13 @@ def _windows_outdated(old) -> bool:
 def embedded_texts(passages) -> set[str]:
     """Every distinct text ingest embeds for ``passages``: each one's search text and its sentence windows
     (what the benchmarks' model-only floor must encode too)."""
-    texts = set()
-    for passage in passages:
-        text = search_text(passage.text)
-        texts.add(text)
-        texts.update(windows(text))
-    return texts
+    return {text for passage in passages for text in _texts_to_embed(passage, windows)}
+
+
+def _texts_to_embed(passage: Passage, windows_of, *, windows_only: bool = False) -> list[str]:
+    """The passage's search text (unless ``windows_only``) and its sentence windows, as ``windows_of`` splits them."""
+    text = search_text(passage.text)
+    return ([] if windows_only else [text]) + windows_of(text)
 
 
 class _VectorCache:
@@ -460,13 +461,7 @@ class _VectorCache:
 
     def add_passages(self, passages, *, windows_only: bool = False) -> None:
         """Queue the passages' search texts and their sentence windows (:func:`chunk.windows`)."""
-        texts = []
-        for passage in passages:
-            text = search_text(passage.text)
-            if not windows_only:
-                texts.append(text)
-            texts.extend(self.windows_of(text))
-        self.add(texts)
+        self.add([text for passage in passages for text in _texts_to_embed(passage, self.windows_of, windows_only=windows_only)])
 
     def windows_of(self, text: str) -> list[str]:
         found = self._windows.get(text)

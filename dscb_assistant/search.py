@@ -40,8 +40,9 @@ class Searcher:
         # Each passage's sentence windows (an index built before them has none: passages alone are read).
         self.window_vectors = contents.window_vectors
         self.window_starts = contents.window_starts
-        self.window_owner = (None if contents.window_starts is None
-                             else np.repeat(np.arange(len(self.passages), dtype=np.int64), np.diff(contents.window_starts)))
+        self.window_counts = None if contents.window_starts is None else np.diff(contents.window_starts)
+        self.window_owner = (None if self.window_counts is None
+                             else np.repeat(np.arange(len(self.passages), dtype=np.int64), self.window_counts))
         self.window_index = contents.window_index
         if self.window_index is not None and not self.window_index.ntotal:  # every passage two sentences or fewer
             self.window_index = None
@@ -302,8 +303,9 @@ class Searcher:
         whole = query_mod.combine(self.vectors[rows] @ qvecs.T)
         if self.window_index is None or not len(rows):
             return whole
-        starts, counts = self.window_starts[rows], np.diff(self.window_starts)[rows]
-        owners = np.repeat(np.arange(len(rows)), counts)
+        starts, counts = self.window_starts[rows], self.window_counts[rows]
+        owners = np.repeat(np.arange(len(rows)), counts)  # for each window read, which of ``rows`` it belongs to
+        # Each row's windows are starts[i], starts[i] + 1, ...: its start plus the window's place among its own.
         window_rows = np.repeat(starts, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
         best = np.full(len(rows), -np.inf)
         np.maximum.at(best, owners, query_mod.combine(self.window_vectors[window_rows] @ qvecs.T))
