@@ -99,3 +99,20 @@ def term_scores(retriever, terms: Sequence[str]) -> np.ndarray | None:
     if not ids:
         return None
     return retriever.get_scores(ids)
+
+
+def expanded_scores(retriever, query: str, extra: Sequence[str], weight: float) -> np.ndarray | None:
+    """BM25 of ``query`` plus ``weight`` times the BM25 of the words ``extra`` phrases add (glossary
+    expansions), each added word counted once and none of the question's own words again.
+
+    "CAMHS" expands to "child and adolescent mental health services", "... service" and "... mental
+    health": read as one run of text, "mental" and "health" counted three times over and a passage
+    about mental health in general outranked one about the rest of the question (eval/realdev:
+    1.143x -> 1.150x BM25's nDCG@10 with deeper labels; the sample's questions unchanged).
+    """
+    values = scores(retriever, query)
+    own = set(tokenize(query))
+    added = term_scores(retriever, sorted({t for phrase in extra for t in tokenize(phrase)} - own))
+    if added is None:
+        return values
+    return added * weight if values is None else values + added * weight

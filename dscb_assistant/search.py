@@ -236,11 +236,10 @@ class Searcher:
             rankings.append(rows)
             scored.append((rows, scores))
         if mode in ("hybrid", "keywords", "plain", "bm25"):
-            values = lexical.term_scores(self.bm25, self._long_terms(query)) if pieces else lexical.scores(self.bm25, query)
-            if extra:
-                added = lexical.scores(self.bm25, " ".join(extra))
-                if added is not None:
-                    values = added * EXPANSION_WEIGHT if values is None else values + added * EXPANSION_WEIGHT
+            if pieces:
+                values = lexical.term_scores(self.bm25, self._long_terms(query))
+            else:
+                values = lexical.expanded_scores(self.bm25, query, extra, EXPANSION_WEIGHT)
             rows, scores = lexical.top(values, mask, depth)
             rankings.append(rows)
             scored.append((rows, scores))
