@@ -36,7 +36,8 @@ def test_data_file_has_the_fields_vocabulary(glossary):
     abbrs = {e.abbr for e in glossary.entries if e.abbr}
     wanted = (
         "CAMHS MARAC MASH LADO CIN LAC CLA SUDI SIDS NAI FII CSE CCE EHE HV GP ED A&E IDVA ISVA DASH "
-        "PLO SGO EHCP SEND ICPC RCPC S47 TAF CSPR SCR LSCB DSL YOT NRM CME PREVENT ICON MAPPA CAF"
+        "PLO SGO EHCP SEND ICPC RCPC S47 TAF CSPR SCR LSCB DSL YOT NRM CME PREVENT ICON MAPPA CAF "
+        "PEP VSH PP+ AP EP SEMH EET FASD FGC FGDM DoLS ICO MFH EDT IFA DBS"
     ).split() + ["CP plan"]
     assert not set(wanted) - abbrs
     phrases = {p.lower() for e in glossary.entries for p in e.phrases}
@@ -114,6 +115,16 @@ def test_short_abbreviations_do_not_match_inside_words_or_in_lower_case(glossary
     assert "emergency department" in expansion_terms("seen in ED twice", glossary)
     assert "child in need" in expansion_terms("CIN plan", glossary)
     assert "special educational needs and disabilities" in expansion_terms("SEND support", glossary)
+
+
+def test_education_abbreviations_of_looked_after_children(glossary):
+    assert "personal education plan" in expansion_terms("PEP not reviewed", glossary)
+    assert "pupil premium plus" in expansion_terms("is PP+ a personal budget?", glossary)
+    assert "virtual school head" in expansion_terms("ask the VSH", glossary)
+    assert "alternative provision" in expansion_terms("placed in AP after exclusion", glossary)
+    # their lower-case forms are ordinary words: left alone
+    assert expansion_terms("a pep talk", glossary) == ()
+    assert expansion_terms("an ap of the river", glossary) == ()
 
 
 def test_ampersand_abbreviation(glossary):
