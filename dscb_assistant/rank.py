@@ -90,7 +90,6 @@ def theme_rows(passage_themes: Iterable[Sequence[str]]) -> dict[str, np.ndarray]
     return {theme: np.asarray(found, dtype=np.int64) for theme, found in rows.items()}
 
 
-FEEDBACK_PASSAGES = 3  # the question's vector is moved towards the first three passages of the first ranking
 PHRASE_MIN_WORDS = 6  # shorter questions are not taken for remembered sentences
 PHRASE_MIN_SHARE = 0.5  # a candidate holding half the question's word pairs in order: it is quoting the report
 _FOLD_WORD = re.compile(r"[a-z0-9£%]+")
@@ -102,16 +101,6 @@ def fold_words(text: str) -> str:
     ("Children’s  welfare," -> " childrens welfare "): for comparing wordings, never for showing."""
     text = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text.replace("\u00ad", "")).lower())
     return " " + " ".join(_FOLD_WORD.findall(text)) + " "
-
-
-def feedback_vector(query_vector: np.ndarray, passage_vectors: np.ndarray) -> np.ndarray:
-    """The question's vector plus the mean of the vectors of the passages that ranked first, normalised
-    (pseudo-relevance feedback: a practitioner's everyday words move towards the report's own)."""
-    vector = np.asarray(query_vector, dtype=np.float32).reshape(-1)
-    if len(passage_vectors):
-        vector = vector + np.asarray(passage_vectors, dtype=np.float32).mean(axis=0)
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm else vector
 
 
 def phrase_shares(query: str, texts: Sequence[str]) -> list[float] | None:

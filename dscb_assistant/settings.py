@@ -35,7 +35,6 @@ class Settings:
     fusion: str = "convex"  # "convex" or "rrf"; convex measured better on eval/questions (see BENCHMARKS.md)
     rrf_k: int = 60
     dense_weight: float = 0.4  # for convex fusion; tuned on eval/questions
-    feedback: bool = True  # re-ask the sentence model with the first passages' meaning (eval/realdev: 1.14x -> 1.18x BM25)
     dedupe: bool = True  # show near-identical passages once (an executive summary repeating its overview report)
     expand_queries: bool = True
     # Ingest robustness.

@@ -114,12 +114,3 @@ def test_phrase_evidence_lifts_the_quoted_passage_only_when_the_question_quotes_
     lifted = rank.with_phrase_evidence(fused, {1: 0.1, 2: 0.8})
     assert rank.ordered(lifted)[0][0] == 2 and lifted[2] == 0.5 + 0.8
 
-
-def test_feedback_vector_moves_the_question_towards_the_first_passages_and_stays_unit_length():
-    query = np.array([1.0, 0.0, 0.0])
-    first = np.array([[0.0, 1.0, 0.0], [0.0, 0.6, 0.8]])
-    moved = rank.feedback_vector(query, first)
-    assert np.isclose(np.linalg.norm(moved), 1.0)
-    mean = first.mean(axis=0) / np.linalg.norm(first.mean(axis=0))
-    assert moved @ mean > query @ mean and moved @ query > 0
-    assert np.allclose(rank.feedback_vector(query, np.zeros((0, 3))), query)
