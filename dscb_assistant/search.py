@@ -245,7 +245,7 @@ class Searcher:
         if mode == "hybrid" and self.settings.fusion == "convex":
             fused = rank.convex(scored[0], scored[1], self.settings.dense_weight)
             if vector is None:  # a typed question, not "more like this"
-                fused = self._refined(query, qvecs, fused, scored[1], mask, depth)
+                fused = self._refined(query, fused)
         elif mode in ("hybrid", "plain"):
             fused = rank.rrf(rankings, k=self.settings.rrf_k)
         else:
@@ -269,7 +269,7 @@ class Searcher:
             for i, ((row, score, copies), flag) in enumerate(zip(chosen, weak), start=1)
         ]
 
-    def _refined(self, query, qvecs, fused, lexical_scored, mask, depth) -> dict[int, float]:
+    def _refined(self, query: str, fused: dict[int, float]) -> dict[int, float]:
         """The fusion refined: when the question quotes a passage, that passage first (remembered
         sentences: 0.945 -> 0.96 at their page in the top 3).
 
