@@ -434,14 +434,15 @@ class _VectorCache:
         self._known: dict[str, np.ndarray] = {}
         self._windows: dict[str, list[str]] = {}  # search text -> its windows, split once per ingest
         if old is not None:
-            for row, passage in enumerate(old.passages):
-                # Keyed as new passages are looked up (their search text, which is what was embedded), so an
-                # unchanged paragraph of a changed report is not embedded again.
-                self._known.setdefault(search_text(passage.text), old.vectors[row])
+            # Keyed as new passages are looked up (their search text, which is what was embedded), so an
+            # unchanged paragraph of a changed report is not embedded again. Each folded once, for both loops.
+            old_texts = [search_text(passage.text) for passage in old.passages]
+            for row, text in enumerate(old_texts):
+                self._known.setdefault(text, old.vectors[row])
             if not _windows_outdated(old):  # each window's vector, found again from its passage
                 starts = old.window_starts
-                for row, passage in enumerate(old.passages):
-                    texts = self.windows_of(search_text(passage.text))
+                for row, text in enumerate(old_texts):
+                    texts = self.windows_of(text)
                     if len(texts) == starts[row + 1] - starts[row]:  # else the windows changed: embed them anew
                         self._known.update((t, old.window_vectors[starts[row] + i]) for i, t in enumerate(texts)
                                            if t not in self._known)
